@@ -1,0 +1,56 @@
+"""label/list, get, add, update, delete (api.md §2.5)."""
+
+from ..context import Ctx
+from ..domain import label as labels
+from . import declare
+
+
+def _view(ctx: Ctx, label: labels.Label) -> dict:
+    return {"labelId": label.id, "labelName": label.name, "gmtCreated": ctx.fmt(label.created_at),
+            "gmtUpdated": ctx.fmt(label.updated_at)}
+
+
+def _label(ctx: Ctx) -> labels.Label:
+    label_id = ctx.params.id("labelId", required=True, empty=40102, invalid=40103)
+    return labels.get(ctx.session, ctx.account.id, label_id)
+
+
+def _name(ctx: Ctx) -> str:
+    return ctx.params.text("labelName", required=True, empty=40104, invalid=40105, line=True, max_len=255)
+
+
+@declare("query", "start", "limit")
+def list_(ctx: Ctx) -> dict:
+    """List the account's labels, oldest first; `query` is a case-insensitive substring."""
+    query = ctx.params.text("query", empty=40111, invalid=40112, line=True, max_len=255)
+    start, limit = ctx.params.paging()
+    rows, total = labels.search(ctx.session, ctx.account.id, query, start, limit)
+    return {"dataList": [_view(ctx, r) for r in rows], "count": len(rows), "total": total}
+
+
+@declare("labelId")
+def get(ctx: Ctx) -> dict:
+    """One label."""
+    return {"data": _view(ctx, _label(ctx))}
+
+
+@declare("labelName")
+def add(ctx: Ctx) -> dict:
+    """Create a label."""
+    label = labels.add(ctx.store, ctx.session, ctx.account.id, _name(ctx), ctx.now)
+    return {"data": _view(ctx, label)}
+
+
+@declare("labelId", "labelName")
+def update(ctx: Ctx) -> dict:
+    """Rename a label."""
+    label = _label(ctx)
+    labels.rename(ctx.session, label, _name(ctx), ctx.now)
+    return {"count": 1}
+
+
+@declare("labelId")
+def delete(ctx: Ctx) -> dict:
+    """Delete a label; past mails keep its id."""
+    labels.delete(ctx.session, _label(ctx))
+    return {"count": 1}

@@ -1,0 +1,152 @@
+"""create_app(settings): the FastAPI application, its /apiv2 pipeline and its lifespan."""
+
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from . import __version__, fixtures
+from .chaos import Faults, RateLimiter
+from .codes import ApiError
+from .context import Ctx, Reply
+from .domain.accounts import authenticate
+from .openapi import build_openapi
+from .protocol.body import build_params
+from .protocol.envelope import envelope, http_envelope
+from .protocol.params import Params
+from .routes import ACTION_INDEX, Action, control_routers
+from .settings import Settings
+from .store.db import Store, utcnow
+
+log = logging.getLogger("emulator")
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+MAIL_SENDS = {"send", "sendtemplate", "sendcalendar"}
+
+
+@dataclass
+class Services:
+    """Long-lived, process-wide helpers shared by the pipeline and the control API."""
+
+    settings: Settings
+    store: Store
+    faults: Faults = field(default_factory=Faults)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    # Callables run once the schema exists (start-up) and after a full reset; other areas add theirs.
+    on_start: list = field(default_factory=list)
+    on_stop: list = field(default_factory=list)
+
+    def load_fixtures(self) -> list[dict]:
+        return fixtures.load(self.store, fixtures.read(self.settings.fixtures))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    store = Store(settings.database_url)
+    services = Services(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await run_in_threadpool(store.create_schema)
+        loaded = await run_in_threadpool(services.load_fixtures)
+        for account in loaded:
+            log.warning("account %s: apiUser=%s apiKey=%s batchApiUser=%s batchApiKey=%s",
+                        account["userName"], account["apiUser"], account["apiKey"],
+                        account["batchApiUser"], account["batchApiKey"])
+        for start in services.on_start:
+            await start()
+        yield
+        for stop in services.on_stop:
+            await stop()
+        store.engine.dispose()
+
+    app = FastAPI(title="sendcloud-emulator", version=__version__, lifespan=lifespan,
+                  description="A local, offline emulator of the SendCloud email API v2.")
+    app.state.settings = settings
+    app.state.store = store
+    app.state.services = services
+
+    async def apiv2(request: Request, module: str, action: str):
+        entry = ACTION_INDEX.get((module.lower(), action.lower()))
+        if entry is None:
+            return http_envelope(404)
+        if request.method not in entry.methods:
+            return http_envelope(405)
+        content_type = request.headers.get("content-type", "")
+        body = await read_capped(request, settings.max_body_bytes)
+        if body is None:
+            multipart = content_type.lower().startswith("multipart/form-data")
+            if entry.module == "mail" and entry.action in MAIL_SENDS and multipart:
+                return envelope(40819, lang=settings.lang)
+            return http_envelope(413)
+        params = await run_in_threadpool(build_params, request.scope.get("query_string", b""), content_type, body)
+        return await run_in_threadpool(execute, services, entry, params)
+
+    for path in ("/apiv2/{module}/{action}", "/apiv2/{module}/{action}/"):
+        app.add_api_route(path, apiv2, methods=ALL_METHODS, include_in_schema=False)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_control_request(_request: Request, exc: RequestValidationError):
+        # The control API speaks plain JSON with 400 (control-api.md), never FastAPI's 422.
+        return JSONResponse({"detail": _describe(exc)}, status_code=400)
+
+    for router in control_routers():
+        app.include_router(router)
+    app.openapi = lambda: build_openapi(app)
+    return app
+
+
+def _describe(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(x) for x in error.get("loc", ()) if x != "body")
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "; ".join(parts) or "invalid request"
+
+
+async def read_capped(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it passes `limit` bytes (the rest is not buffered)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def execute(services: Services, entry: Action, params: Params):
+    """Steps 2–6 of api.md §1.6 in one transaction: a failed request stores nothing."""
+    settings, store = services.settings, services.store
+    lang = settings.lang
+    ctx = None
+    try:
+        with store.session(write=entry.writes) as session:
+            account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
+            services.rate_limiter.check(account.id, account.rate_limit_per_minute)
+            services.faults.apply(entry.module, entry.action, api_user.name)
+            if entry.writes:
+                store.lock_account(session, account.id)
+                session.refresh(account)
+            ctx = Ctx(store=store, session=session, settings=settings, params=params, account=account,
+                      api_user=api_user, now=utcnow(), services=services)
+            result = entry.handler(ctx)
+    except ApiError as error:
+        return envelope(error.code, lang=lang, detail=error.detail)
+    except Exception:  # never a 500: an internal fault is statusCode 501 and nothing is stored
+        log.exception("internal error in %s/%s", entry.module, entry.action)
+        return envelope(501, lang=lang)
+    for callback in ctx.after_commit:
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback failed in %s/%s", entry.module, entry.action)
+    if isinstance(result, Reply):
+        return envelope(result.code, result.info, lang=lang)
+    return envelope(200, result, lang=lang)

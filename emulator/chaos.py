@@ -1,0 +1,87 @@
+"""Fault rules (PUT /_emulator/faults) and the per-account rate limit (api.md §1.6 steps 3–4).
+
+Both live in the server process's memory: they are test-time switches, not stored state.
+"""
+
+import random
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from .codes import ApiError
+
+
+@dataclass
+class FaultRule:
+    module: str | None = None
+    action: str | None = None
+    apiUser: str | None = None
+    statusCode: int | None = None
+    probability: float = 1.0
+    count: int | None = None  # how many more times the rule may fire; None = unlimited
+    latencyMs: int | None = None
+    fired: int = 0
+
+    def matches(self, module: str, action: str, api_user: str) -> bool:
+        return ((self.module is None or self.module.lower() == module.lower())
+                and (self.action is None or self.action.lower() == action.lower())
+                and (self.apiUser is None or self.apiUser == api_user))
+
+    def view(self) -> dict:
+        return {"module": self.module, "action": self.action, "apiUser": self.apiUser,
+                "statusCode": self.statusCode, "probability": self.probability, "count": self.count,
+                "latencyMs": self.latencyMs, "fired": self.fired}
+
+
+@dataclass
+class Faults:
+    rules: list[FaultRule] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def replace(self, rules: list[FaultRule]) -> None:
+        with self.lock:
+            self.rules = list(rules)
+
+    def clear(self) -> None:
+        self.replace([])
+
+    def apply(self, module: str, action: str, api_user: str) -> None:
+        """The first matching rule fires: it waits latencyMs, then answers its code (if any)."""
+        with self.lock:
+            rule = next((r for r in self.rules if r.matches(module, action, api_user)
+                         and (r.count is None or r.fired < r.count)), None)
+            if rule is None or random.random() >= rule.probability:
+                return
+            rule.fired += 1
+        if rule.latencyMs:
+            time.sleep(rule.latencyMs / 1000)
+        if rule.statusCode is not None:
+            raise ApiError(rule.statusCode)
+
+
+@dataclass
+class RateLimiter:
+    window_seconds: float = 60.0
+    hits: dict[int, deque] = field(default_factory=lambda: defaultdict(deque))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check(self, account_id: int, limit: int | None) -> None:
+        """Count the request, or refuse it with 50001 (refused requests are not counted)."""
+        if limit is None:
+            return
+        now = time.monotonic()
+        with self.lock:
+            window = self.hits[account_id]
+            while window and now - window[0] >= self.window_seconds:
+                window.popleft()
+            if len(window) >= limit:
+                raise ApiError(50001)
+            window.append(now)
+
+    def clear(self, account_id: int | None = None) -> None:
+        with self.lock:
+            if account_id is None:
+                self.hits.clear()
+            else:
+                self.hits.pop(account_id, None)

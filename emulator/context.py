@@ -1,0 +1,52 @@
+"""What an action handler gets: parsed params, the caller, one open transaction, the settings."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session
+
+from .domain.accounts import Account, ApiUser
+from .protocol.params import Params
+from .settings import Settings
+from .store.db import Store
+
+
+@dataclass
+class Ctx:
+    store: Store
+    session: Session
+    settings: Settings
+    params: Params
+    account: Account
+    api_user: ApiUser
+    now: datetime  # aware UTC, fixed for the whole request
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    services: object | None = None  # the app's long-lived helpers (webhook sender, outbox waiters)
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    def local(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:  # SQLite hands back what was stored: UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.settings.tz)
+
+    def fmt(self, moment: datetime | None) -> str:
+        """`yyyy-MM-dd HH:mm:ss` in the emulator's time zone (§1.9)."""
+        return "" if moment is None else self.local(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+    def today(self) -> date:
+        return self.local(self.now).date()
+
+    def word(self, zh: str, en: str) -> str:
+        return en if self.settings.lang == "en" else zh
+
+
+@dataclass
+class Reply:
+    """A success answer other than plain 200 (40821 for address-list tasks)."""
+
+    code: int
+    info: dict

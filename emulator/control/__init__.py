@@ -1,0 +1,38 @@
+"""The emulator's own inspection and control API under /_emulator (control-api.md)."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from ..domain import accounts as account_rules
+
+
+def services(request: Request):
+    return request.app.state.services
+
+
+def require_admin(request: Request) -> None:
+    """When SC_EMULATOR_ADMIN_TOKEN is set, every /_emulator route but health needs it."""
+    token = request.app.state.settings.admin_token
+    if token is None:
+        return
+    given = request.headers.get("authorization", "")
+    if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        raise HTTPException(status_code=401, detail="missing or wrong admin token",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+ServicesDep = Annotated[object, Depends(services)]
+ADMIN = [Depends(require_admin)]
+TAG = "_emulator"
+
+
+def account_for(session, account: str | None, api_user: str | None):
+    """`account` (userName) or `apiUser` names the account; 400 without either, 404 if unknown."""
+    if not account and not api_user:
+        raise HTTPException(status_code=400, detail="account or apiUser is required")
+    found = account_rules.find_account(session, user_name=account, api_user=None if account else api_user)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such account")
+    return found

@@ -1,0 +1,97 @@
+"""/_emulator/accounts: create, list, show, change and delete accounts (isolation for tests)."""
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from ..domain import accounts
+from . import ADMIN, TAG, ServicesDep
+
+router = APIRouter(prefix="/_emulator/accounts", tags=[TAG], dependencies=ADMIN)
+
+NAME = r"^[A-Za-z0-9_]{6,32}$"
+KEY = r"^[A-Za-z0-9]{1,64}$"
+
+
+class AccountIn(BaseModel):
+    userName: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
+    apiUser: str | None = Field(default=None, pattern=NAME)
+    apiKey: str | None = Field(default=None, pattern=KEY)
+    batchApiUser: str | None = Field(default=None, pattern=NAME)
+    batchApiKey: str | None = Field(default=None, pattern=KEY)
+    appKey: str | None = Field(default=None, pattern=KEY)
+    domain: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    quota: int | None = Field(default=None, ge=0)
+    templateReview: Literal["auto", "manual"] | None = None
+    rateLimitPerMinute: int | None = Field(default=None, ge=1)
+
+
+class AccountPatch(BaseModel):
+    quota: int | None = Field(default=None, ge=0)
+    templateReview: Literal["auto", "manual"] | None = None
+    appKey: str | None = Field(default=None, pattern=KEY)
+    rateLimitPerMinute: int | None = Field(default=None, ge=0)  # 0 removes the limit
+
+
+def _get(session, user_name: str) -> accounts.Account:
+    found = accounts.find_account(session, user_name=user_name)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such account")
+    return found
+
+
+@router.post("", status_code=201)
+def create(body: AccountIn, services: ServicesDep) -> dict:
+    """Create an account with a test domain, a trigger and a batch API_USER; missing values are generated."""
+    try:
+        with services.store.session(write=True) as session:
+            return accounts.create_account(services.store, session, body.model_dump(exclude_none=True))
+    except accounts.AccountClash as clash:
+        raise HTTPException(status_code=400, detail=str(clash)) from clash
+
+
+@router.get("")
+def list_all(services: ServicesDep) -> list[dict]:
+    with services.store.session() as session:
+        rows = session.exec(select(accounts.Account).order_by(accounts.Account.id)).all()
+        return [accounts.account_view(session, a) for a in rows]
+
+
+@router.get("/{user_name}")
+def show(user_name: str, services: ServicesDep) -> dict:
+    with services.store.session() as session:
+        return accounts.account_view(session, _get(session, user_name))
+
+
+@router.patch("/{user_name}")
+def change(user_name: str, body: AccountPatch, services: ServicesDep) -> dict:
+    """Change quota, templateReview, appKey or rateLimitPerMinute."""
+    with services.store.session(write=True) as session:
+        account = _get(session, user_name)
+        changes = body.model_dump(exclude_unset=True)
+        if changes.get("quota") is not None:
+            account.quota = changes["quota"]
+        if changes.get("templateReview") is not None:
+            account.template_review = changes["templateReview"]
+        if changes.get("appKey") is not None:
+            account.app_key = changes["appKey"]
+        if "rateLimitPerMinute" in changes:
+            account.rate_limit_per_minute = changes["rateLimitPerMinute"] or None
+        session.add(account)
+        session.flush()
+        return accounts.account_view(session, account)
+
+
+@router.delete("/{user_name}", status_code=204)
+def delete(user_name: str, services: ServicesDep) -> Response:
+    """Remove the account and everything it owns."""
+    with services.store.session(write=True) as session:
+        account = _get(session, user_name)
+        accounts.delete_account_rows(session, account.id)
+        session.delete(account)
+    services.rate_limiter.clear(account.id)
+    return Response(status_code=204)

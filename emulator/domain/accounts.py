@@ -1,0 +1,269 @@
+"""Accounts, their API_USERs and domains (api.md §1.2, §2.6, §2.7; control-api.md Accounts)."""
+
+import base64
+import hashlib
+import secrets
+import string
+import uuid
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, select
+
+from ..codes import ApiError
+from ..store.db import Store, utcnow
+
+ALNUM = string.ascii_letters + string.digits
+DEFAULT_QUOTA = 10000
+MAX_DOMAINS = 5
+MAX_API_USERS = 10
+VERIFY_ALL = 31
+CNAME_BIT = 8
+
+
+def random_key(length: int = 16) -> str:
+    return "".join(secrets.choice(ALNUM) for _ in range(length))
+
+
+class Account(SQLModel, table=True):
+    id: int = Field(primary_key=True)  # the accountNo of messageIds
+    user_name: str = Field(unique=True, max_length=64)
+    email: str = ""
+    phone: str = ""
+    app_key: str
+    quota: int = DEFAULT_QUOTA
+    template_review: str = "auto"  # auto | manual
+    rate_limit_per_minute: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Domain(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "name_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str
+    name_key: str  # lower-cased name: domains are unique per account, case-insensitively
+    is_test: bool = False
+    verify: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiUser(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(unique=True, max_length=64)
+    api_key: str
+    email_type: int  # 0 trigger, 1 batch
+    domain_id: int = Field(foreign_key="domain.id")
+    open: int = 1
+    click: int = 0
+    unsubscribe: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountClash(Exception):
+    """A userName or API_USER name that already exists (control API answers 400)."""
+
+
+# authentication ---------------------------------------------------------------------------------
+def authenticate(session: Session, api_user: str | None, api_key: str | None) -> tuple[Account, ApiUser]:
+    """§1.2: the pair must match one API_USER exactly (case-sensitive); else 40005."""
+    if not api_user or not api_key or not api_user.strip() or not api_key.strip():
+        raise ApiError(40005)
+    user = session.exec(select(ApiUser).where(ApiUser.name == api_user.strip())).first()
+    if user is None or user.name != api_user.strip() or user.api_key != api_key.strip():
+        raise ApiError(40005)
+    return session.get(Account, user.account_id), user
+
+
+# accounts ---------------------------------------------------------------------------------------
+def create_account(store: Store, session: Session, spec: dict) -> dict:
+    """Create an account with its test domain and two API_USERs; returns the control-API view."""
+    user_name = spec.get("userName") or f"user_{random_key(8).lower()}"
+    trigger = spec.get("apiUser") or f"{user_name}_trigger"[:32]
+    batch = spec.get("batchApiUser") or f"{user_name}_batch"[:32]
+    if trigger == batch:
+        raise AccountClash("apiUser and batchApiUser must differ")
+    if session.exec(select(Account).where(Account.user_name == user_name)).first():
+        raise AccountClash(f"userName {user_name!r} already exists")
+    for name in (trigger, batch):
+        if session.exec(select(ApiUser).where(ApiUser.name == name)).first():
+            raise AccountClash(f"apiUser {name!r} already exists")
+    review = spec.get("templateReview") or "auto"
+    if review not in ("auto", "manual"):
+        raise AccountClash("templateReview must be auto or manual")
+    account = Account(
+        id=store.next_id(session, "account", first=1001),
+        user_name=user_name,
+        email=spec.get("email") or f"{user_name}@example.com",
+        phone=spec.get("phone") or "",
+        app_key=spec.get("appKey") or random_key(),
+        quota=int(spec["quota"]) if spec.get("quota") is not None else DEFAULT_QUOTA,
+        template_review=review,
+        rate_limit_per_minute=spec.get("rateLimitPerMinute"),
+    )
+    if spec.get("createdAt"):
+        account.created_at = spec["createdAt"]
+    session.add(account)
+    session.flush()
+    test_name = spec.get("domain") or f"{random_key(10).lower()}.sendcloud.org"
+    domain = Domain(account_id=account.id, name=test_name, name_key=test_name.lower(),
+                    is_test=True, verify=VERIFY_ALL)
+    session.add(domain)
+    session.flush()
+    keys = {"apiKey": spec.get("apiKey") or random_key(), "batchApiKey": spec.get("batchApiKey") or random_key()}
+    session.add(ApiUser(account_id=account.id, name=trigger, api_key=keys["apiKey"], email_type=0,
+                        domain_id=domain.id, click=1))
+    session.add(ApiUser(account_id=account.id, name=batch, api_key=keys["batchApiKey"], email_type=1,
+                        domain_id=domain.id, click=1))
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create took the name first
+        raise AccountClash("userName or apiUser already exists") from exc
+    return account_view(session, account)
+
+
+def account_view(session: Session, account: Account) -> dict:
+    users = session.exec(select(ApiUser).where(ApiUser.account_id == account.id).order_by(ApiUser.id)).all()
+    trigger = next((u for u in users if u.email_type == 0), None)
+    batch = next((u for u in users if u.email_type == 1), None)
+    test_domain = session.exec(
+        select(Domain).where(Domain.account_id == account.id, Domain.is_test == True).order_by(Domain.id)  # noqa: E712
+    ).first()
+    return {
+        "userName": account.user_name,
+        "apiUser": trigger.name if trigger else None,
+        "apiKey": trigger.api_key if trigger else None,
+        "batchApiUser": batch.name if batch else None,
+        "batchApiKey": batch.api_key if batch else None,
+        "appKey": account.app_key,
+        "domain": test_domain.name if test_domain else None,
+        "quota": account.quota,
+        "templateReview": account.template_review,
+        "rateLimitPerMinute": account.rate_limit_per_minute,
+        "apiUsers": [{"name": u.name, "apiKey": u.api_key, "emailType": u.email_type} for u in users],
+    }
+
+
+def find_account(session: Session, user_name: str | None = None, api_user: str | None = None) -> Account | None:
+    if user_name:
+        return session.exec(select(Account).where(Account.user_name == user_name)).first()
+    if api_user:
+        user = session.exec(select(ApiUser).where(ApiUser.name == api_user)).first()
+        return session.get(Account, user.account_id) if user else None
+    return None
+
+
+def delete_account_rows(session: Session, account_id: int, only: set[str] | None = None) -> None:
+    """Delete the account's rows from every table with an account_id column (children first)."""
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        if "account_id" in table.c and (only is None or table.name in only):
+            session.exec(table.delete().where(table.c.account_id == account_id))
+
+
+# domains ----------------------------------------------------------------------------------------
+def domain_records(name: str) -> dict[str, str]:
+    """The DNS records of §2.6, derived from the lower-cased name."""
+    key = name.lower()
+    dkim = base64.b64encode(hashlib.sha256(key.encode("utf-8")).digest()).decode("ascii")
+    return {
+        "verifyKey.domain": key,
+        "verifyKey.value": str(uuid.uuid5(uuid.NAMESPACE_DNS, key)),
+        "spf.domain": key,
+        "spf.value": "v=spf1 include:spf.sendcloud.org ~all",
+        "dkim.domain": f"mail._domainkey.{key}",
+        "dkim.value": f"k=rsa;p={dkim}",
+        "cname.domain": f"sctrack.{key}",
+        "cname.value": "track.sendcloud.org",
+        "mx.domain": key,
+        "mx.value": "mx.sendcloud.net",
+    }
+
+
+def list_domains(session: Session, account_id: int, names: list[str] | None, type_: int | None,
+                 verify: tuple[str, int] | None) -> list[Domain]:
+    query = select(Domain).where(Domain.account_id == account_id)
+    if names is not None:
+        query = query.where(Domain.name_key.in_([n.lower() for n in names]))
+    if type_ is not None:
+        query = query.where(Domain.is_test == (type_ == 0))
+    if verify is not None:
+        op, number = verify
+        column = Domain.verify
+        query = query.where(column >= number if op == ">" else column <= number if op == "<" else column == number)
+    return list(session.exec(query.order_by(Domain.id)).all())
+
+
+def find_domain(session: Session, account_id: int, name: str) -> Domain | None:
+    return session.exec(select(Domain).where(Domain.account_id == account_id, Domain.name_key == name.lower())).first()
+
+
+def add_domain(session: Session, account_id: int, name: str) -> Domain:
+    if find_domain(session, account_id, name):
+        raise ApiError(41015)
+    normal = session.exec(
+        select(func.count()).select_from(Domain).where(Domain.account_id == account_id, Domain.is_test == False)  # noqa: E712
+    ).one()
+    if normal >= MAX_DOMAINS:
+        raise ApiError(41012)
+    domain = Domain(account_id=account_id, name=name, name_key=name.lower())
+    session.add(domain)
+    session.flush()
+    return domain
+
+
+def rename_domain(session: Session, domain: Domain, new_name: str, now: datetime) -> Domain:
+    if domain.is_test or domain.verify != 0:
+        raise ApiError(41016)
+    other = find_domain(session, domain.account_id, new_name)
+    if other is not None and other.id != domain.id:
+        raise ApiError(41016)
+    domain.name, domain.name_key, domain.updated_at = new_name, new_name.lower(), now
+    session.add(domain)
+    session.flush()
+    return domain
+
+
+def verify_domain(session: Session, account_id: int, name: str, bits: int) -> Domain | None:
+    domain = find_domain(session, account_id, name)
+    if domain is None:
+        return None
+    domain.verify |= bits & VERIFY_ALL
+    domain.updated_at = utcnow()
+    session.add(domain)
+    return domain
+
+
+# API_USERs --------------------------------------------------------------------------------------
+def list_api_users(session: Session, account_id: int, email_type: int | None, c_type: int | None,
+                   domain_name: str | None) -> list[tuple[ApiUser, Domain]]:
+    query = select(ApiUser, Domain).join(Domain, Domain.id == ApiUser.domain_id).where(ApiUser.account_id == account_id)
+    if email_type is not None:
+        query = query.where(ApiUser.email_type == email_type)
+    if c_type is not None:
+        query = query.where(Domain.is_test == (c_type == 0))
+    if domain_name is not None:
+        query = query.where(Domain.name_key == domain_name.lower())
+    return list(session.exec(query.order_by(ApiUser.id)).all())
+
+
+def add_api_user(session: Session, account_id: int, name: str, email_type: int, domain: Domain,
+                 open_: int, click: int, unsubscribe: int) -> ApiUser:
+    count = session.exec(select(func.count()).select_from(ApiUser).where(ApiUser.account_id == account_id)).one()
+    if count >= MAX_API_USERS:
+        raise ApiError(41112)
+    user = ApiUser(account_id=account_id, name=name, api_key=random_key(), email_type=email_type,
+                   domain_id=domain.id, open=open_, click=click, unsubscribe=unsubscribe)
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:  # the name was taken by another account in a racing request
+        raise ApiError(41119) from exc
+    return user
+
+
+def api_user_name_taken(session: Session, name: str) -> bool:
+    return session.exec(select(ApiUser.id).where(ApiUser.name == name)).first() is not None

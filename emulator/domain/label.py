@@ -1,0 +1,65 @@
+"""Labels (api.md §2.5): ids from an emulator-wide sequence, names unique per account."""
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, select
+
+from ..codes import ApiError
+from ..store.db import Store
+
+
+class Label(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    id: int = Field(primary_key=True)  # the labelId
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def get(session: Session, account_id: int, label_id: int) -> Label:
+    label = session.get(Label, label_id)
+    if label is None or label.account_id != account_id:
+        raise ApiError(40106)
+    return label
+
+
+def by_name(session: Session, account_id: int, name: str) -> Label | None:
+    return session.exec(select(Label).where(Label.account_id == account_id, Label.name == name)).first()
+
+
+def search(session: Session, account_id: int, query: str | None, start: int, limit: int) -> tuple[list[Label], int]:
+    where = [Label.account_id == account_id]
+    if query is not None:
+        where.append(func.lower(Label.name).contains(query.lower(), autoescape=True))
+    total = session.exec(select(func.count()).select_from(Label).where(*where)).one()
+    rows = session.exec(select(Label).where(*where).order_by(Label.id).offset(start).limit(limit)).all()
+    return list(rows), total
+
+
+def add(store: Store, session: Session, account_id: int, name: str, now: datetime) -> Label:
+    if by_name(session, account_id, name):
+        raise ApiError(40113)
+    label = Label(id=store.next_id(session, "label", first=1), account_id=account_id, name=name,
+                  created_at=now, updated_at=now)
+    session.add(label)
+    session.flush()
+    return label
+
+
+def ensure(store: Store, session: Session, account_id: int, name: str, now: datetime) -> Label:
+    """Mail sends: an unknown labelName creates the label."""
+    return by_name(session, account_id, name) or add(store, session, account_id, name, now)
+
+
+def rename(session: Session, label: Label, name: str, now: datetime) -> None:
+    other = by_name(session, label.account_id, name)
+    if other is not None and other.id != label.id:
+        raise ApiError(40113)
+    label.name, label.updated_at = name, now
+    session.add(label)
+
+
+def delete(session: Session, label: Label) -> None:
+    session.delete(label)

@@ -1,0 +1,1 @@
+"""SendCloud wire format: parameter sources, value types, the JSON envelope."""

@@ -1,0 +1,75 @@
+"""Turn the query string and body of a request into Params (api.md §1.3)."""
+
+import email.parser
+import email.policy
+from codecs import lookup
+from urllib.parse import parse_qsl
+
+from .params import FilePart, Params
+
+FILE_FIELDS = ("attachments", "embeddedImage")
+
+
+def _charset(content_type: str, fallback: str = "utf-8") -> str:
+    for piece in content_type.split(";")[1:]:
+        key, _, value = piece.partition("=")
+        if key.strip().lower() == "charset":
+            name = value.strip().strip('"')
+            try:
+                return lookup(name).name
+            except LookupError:
+                return fallback
+    return fallback
+
+
+def parse_urlencoded(raw: bytes | str, charset: str = "utf-8") -> dict[str, list[str]]:
+    """`&`-separated pairs only (`;` belongs to list values); a key without `=` is blank."""
+    text = raw.decode(charset, errors="replace") if isinstance(raw, bytes) else raw
+    fields: dict[str, list[str]] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace"):
+        fields.setdefault(key, []).append(value)
+    return fields
+
+
+def parse_multipart(raw: bytes, content_type: str) -> tuple[dict[str, list[str]], dict[str, list[FilePart]]]:
+    """Text parts become parameters; file parts are kept only under the two file names."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + raw)
+    fields: dict[str, list[str]] = {}
+    files: dict[str, list[FilePart]] = {}
+    if not message.is_multipart():
+        return fields, files
+    default_charset = _charset(content_type)
+    for part in message.get_payload():
+        if not hasattr(part, "get_param"):
+            continue
+        name = part.get_param("name", header="content-disposition")
+        if name is None:
+            continue
+        name = email.utils.collapse_rfc2231_value(name)
+        filename = part.get_param("filename", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if filename is not None:
+            if name in FILE_FIELDS:
+                filename = email.utils.collapse_rfc2231_value(filename)
+                ctype = part.get_content_type() if part.get("Content-Type") else "application/octet-stream"
+                files.setdefault(name, []).append(FilePart(name, filename, ctype, data))
+            continue
+        charset = part.get_content_charset() or default_charset
+        try:
+            text = data.decode(charset, errors="replace")
+        except LookupError:
+            text = data.decode("utf-8", errors="replace")
+        fields.setdefault(name, []).append(text)
+    return fields, files
+
+
+def build_params(query_string: bytes, content_type: str, body: bytes) -> Params:
+    query = parse_urlencoded(query_string, "utf-8")
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        return Params.merge(query, parse_urlencoded(body, _charset(content_type)))
+    if media == "multipart/form-data":
+        fields, files = parse_multipart(body, content_type)
+        return Params.merge(query, fields, files)
+    return Params.merge(query, {})

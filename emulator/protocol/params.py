@@ -1,0 +1,153 @@
+"""Parameters of one /apiv2 request and the typed readers every action uses (api.md §1.3–§1.7).
+
+Each reader applies the blank/missing rules of §1.6 and raises ApiError with the code the caller
+names, so an action reads its parameters in the order of its table and nothing else.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TypeVar
+
+from ..codes import ApiError
+from . import values
+
+T = TypeVar("T")
+
+
+@dataclass
+class FilePart:
+    name: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Params:
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[FilePart]] = field(default_factory=dict)
+
+    @classmethod
+    def merge(cls, query: dict[str, list[str]], body: dict[str, list[str]], files=None) -> "Params":
+        """Body wins per name; repeated keys stay in order within the source used."""
+        merged = dict(query)
+        merged.update(body)
+        return cls(merged, files or {})
+
+    # raw access ---------------------------------------------------------------------------
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def scalar(self, name: str) -> str | None:
+        """A scalar parameter: the last occurrence wins."""
+        items = self.fields.get(name)
+        return items[-1] if items else None
+
+    def joined(self, name: str) -> str | None:
+        """A list parameter: repeated keys are joined with `;` in order."""
+        items = self.fields.get(name)
+        return ";".join(items) if items else None
+
+    # the blank rules --------------------------------------------------------------------------
+    def raw(self, name: str, *, required: bool = False, empty: int | None = None,
+            blank_absent: bool = False, as_list: bool = False) -> str | None:
+        """The value as sent, or None when absent (or blank and allowed to count as absent)."""
+        value = self.joined(name) if as_list else self.scalar(name)
+        if value is None:
+            if required:
+                raise ApiError(empty)
+            return None
+        if value.strip() == "":
+            if required or (not blank_absent and empty is not None):
+                raise ApiError(empty)
+            return None
+        return value
+
+    # typed readers ----------------------------------------------------------------------------
+    def text(self, name: str, *, required: bool = False, empty: int | None = None,
+             invalid: int | None = None, blank_absent: bool = False, line: bool = False,
+             max_len: int | None = None, max_bytes: int | None = None,
+             min_len: int = 0) -> str | None:
+        """Free text, returned exactly as sent. `line` forbids CR/LF; U+0000 is never allowed."""
+        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent)
+        if value is None:
+            return None
+        ok = values.is_line(value) if line else values.is_text(value)
+        if not ok or len(value) < min_len or (max_len is not None and len(value) > max_len):
+            raise ApiError(invalid)
+        if max_bytes is not None and len(value.encode("utf-8")) > max_bytes:
+            raise ApiError(invalid)
+        return value
+
+    def token(self, name: str, *, required: bool = False, empty: int | None = None,
+              blank_absent: bool = False) -> str | None:
+        """An identifier-like value: surrounding whitespace is ignored."""
+        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent)
+        return None if value is None else value.strip()
+
+    def parsed(self, name: str, parse: Callable[[str], T | None], *, required: bool = False,
+               empty: int | None = None, invalid: int | None = None,
+               blank_absent: bool = False, default: T | None = None) -> T | None:
+        value = self.token(name, required=required, empty=empty, blank_absent=blank_absent)
+        if value is None:
+            return default
+        result = parse(value)
+        if result is None:
+            raise ApiError(invalid)
+        return result
+
+    def integer(self, name: str, *, required: bool = False, empty: int | None = None,
+                invalid: int | None = None, blank_absent: bool = False, lo: int = 0,
+                hi: int = values.INT_MAX, default: int | None = None) -> int | None:
+        def parse(text: str) -> int | None:
+            number = values.parse_int(text)
+            return number if number is not None and lo <= number <= hi else None
+
+        return self.parsed(name, parse, required=required, empty=empty, invalid=invalid,
+                           blank_absent=blank_absent, default=default)
+
+    def id(self, name: str, **kwargs) -> int | None:
+        return self.integer(name, lo=1, **kwargs)
+
+    def boolean(self, name: str, *, empty: int | None = None, invalid: int | None = None,
+                default: bool = False, blank_absent: bool = False) -> bool:
+        return self.parsed(name, parse_bool, empty=empty, invalid=invalid,
+                           blank_absent=blank_absent, default=default)
+
+    def flag(self, name: str, *, empty: int | None = None, invalid: int | None = None,
+             default: int = 0) -> int:
+        return int(self.boolean(name, empty=empty, invalid=invalid, default=bool(default)))
+
+    def date(self, name: str, **kwargs) -> date | None:
+        return self.parsed(name, values.parse_date, **kwargs)
+
+    def datetime(self, name: str, **kwargs) -> datetime | None:
+        return self.parsed(name, values.parse_datetime, **kwargs)
+
+    def items(self, name: str, *, required: bool = False, empty: int | None = None,
+              blank_absent: bool = False) -> list[str] | None:
+        """A `;` list (repeated keys joined): trimmed items, empty ones dropped; none → empty code."""
+        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent,
+                         as_list=True)
+        if value is None:
+            return None
+        found = values.split_list(value)
+        if not found:
+            raise ApiError(empty)
+        return found
+
+    def paging(self) -> tuple[int, int]:
+        """start/limit of §1.7."""
+        start = self.integer("start", empty=40001, invalid=40002, default=0)
+        limit = self.integer("limit", empty=40003, invalid=40004, hi=100, default=100)
+        return start, limit
+
+
+def parse_bool(text: str) -> bool | None:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    return None

@@ -1,0 +1,43 @@
+"""Every route of the emulator in one place: the SendCloud actions and the /_emulator routers."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .actions import account, label
+
+GET_POST = ("GET", "POST")
+POST = ("POST",)
+
+
+@dataclass(frozen=True)
+class Action:
+    module: str  # as documented; matching is case-insensitive
+    action: str
+    handler: Callable
+    methods: tuple[str, ...] = GET_POST
+    writes: bool = True  # takes the account's write lock (caps and uniqueness must hold under races)
+
+
+ACTIONS: list[Action] = [
+    Action("label", "list", label.list_, writes=False),
+    Action("label", "get", label.get, writes=False),
+    Action("label", "add", label.add),
+    Action("label", "update", label.update),
+    Action("label", "delete", label.delete),
+    Action("domain", "list", account.domain_list, writes=False),
+    Action("domain", "add", account.domain_add),
+    Action("domain", "update", account.domain_update),
+    Action("apiuser", "list", account.apiuser_list, writes=False),
+    Action("apiuser", "add", account.apiuser_add),
+    Action("userinfo", "get", account.userinfo_get, writes=False),
+]
+
+ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower()): a for a in ACTIONS}
+
+
+def control_routers() -> list:
+    """The /_emulator routers (control-api.md), in the order they appear in /docs."""
+    from .control import accounts as control_accounts
+    from .control import system
+
+    return [system.router, control_accounts.router]

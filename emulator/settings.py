@@ -1,0 +1,39 @@
+"""All settings in one place; every field has an environment twin named SC_EMULATOR_<FIELD>."""
+
+from functools import cached_property
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SC_EMULATOR_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = "sqlite:///./data/emulator.db"
+    lang: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    admin_token: str | None = None
+    fixtures: str | None = None  # path of a fixtures file; None = the bundled default account
+    max_body_bytes: int = 12582912
+    webhook_probe: bool = True
+    webhook_retry_scale: float = 1.0
+    log_level: str = "info"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,1 @@
+"""Persistence: one module (db) owns the engine, sessions, transactions and id sequences."""

@@ -1,0 +1,121 @@
+"""Engine, sessions, write transactions and id sequences for SQLite (default) and PostgreSQL.
+
+Caps and uniqueness rules must hold when requests race, also across server processes sharing one
+database. A write transaction therefore serialises per account: SQLite takes the database write
+lock up front (BEGIN IMMEDIATE); PostgreSQL locks the account row (SELECT … FOR UPDATE).
+"""
+
+import importlib
+import pkgutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, Session, SQLModel, create_engine
+
+# Tables whose rows are an account's traffic (wiped by reset?account=…); domain modules add theirs.
+TRAFFIC_TABLES: set[str] = set()
+
+
+class Counter(SQLModel, table=True):
+    """Emulator-wide sequences (labelId, maillistTaskId, account numbers, …): never reused."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int
+
+
+def utcnow() -> datetime:
+    """Stored times are aware UTC (SQLModel's UTCDateTime); rendering converts to the configured zone."""
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.dialect = self.url.get_backend_name()  # "sqlite" | "postgresql"
+        if self.dialect == "sqlite":
+            database = self.url.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
+                                        pool_size=20, max_overflow=40)
+            self._configure_sqlite()
+        else:
+            self.engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+        self._write_engine = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+
+    def _configure_sqlite(self) -> None:
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            # Let SQLAlchemy's "begin" event issue BEGIN itself, so writes can ask for IMMEDIATE.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(connection):
+            connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+    # schema -----------------------------------------------------------------------------------
+    def create_schema(self) -> None:
+        load_table_modules()
+        for attempt in range(20):  # several processes may start at once against one database
+            try:
+                SQLModel.metadata.create_all(self.engine)
+                return
+            except OperationalError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.1)
+            except Exception as exc:  # PostgreSQL: a concurrent CREATE of the same table
+                if "already exists" not in str(exc) or attempt == 19:
+                    raise
+                time.sleep(0.1)
+
+    def wipe(self) -> None:
+        """Delete every row of every table (a full reset)."""
+        with self.session(write=True) as session:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                session.exec(table.delete())
+
+    # sessions ---------------------------------------------------------------------------------
+    @contextmanager
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any exception."""
+        with Session(self._write_engine if write else self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def lock_account(self, session: Session, account_id: int) -> None:
+        """Serialise writers of one account (SQLite is already serialised by BEGIN IMMEDIATE)."""
+        if self.dialect != "sqlite":
+            session.exec(text("SELECT id FROM account WHERE id = :id FOR UPDATE").bindparams(id=account_id))
+
+    def next_id(self, session: Session, name: str, first: int = 1) -> int:
+        row = session.exec(
+            text(
+                "INSERT INTO counter (name, value) VALUES (:name, :first) "
+                "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"
+            ).bindparams(name=name, first=first)
+        ).one()
+        return int(row[0])
+
+
+def load_table_modules() -> None:
+    """Import every domain module so that its SQLModel tables are registered."""
+    from .. import domain
+
+    for info in pkgutil.iter_modules(domain.__path__):
+        importlib.import_module(f"{domain.__name__}.{info.name}")

@@ -1,0 +1,77 @@
+"""Shared fixtures: one emulator per test worker (TestClient over HTTP), a fresh account per test."""
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.settings import Settings
+
+
+class Api:
+    """A thin SendCloud client for tests: `api.call("label/add", labelName="x")` → the envelope."""
+
+    def __init__(self, client: TestClient, account: dict):
+        self.client = client
+        self.account = account
+        self.api_user = account["apiUser"]
+        self.api_key = account["apiKey"]
+
+    def creds(self, batch: bool = False) -> dict:
+        if batch:
+            return {"apiUser": self.account["batchApiUser"], "apiKey": self.account["batchApiKey"]}
+        return {"apiUser": self.api_user, "apiKey": self.api_key}
+
+    def call(self, path: str, *, method: str = "POST", batch: bool = False, files=None, **params) -> dict:
+        data = {**self.creds(batch), **{k: v for k, v in params.items() if v is not None}}
+        if method == "GET":
+            response = self.client.get(f"/apiv2/{path}", params=data)
+        else:
+            response = self.client.post(f"/apiv2/{path}", data=data, files=files)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def code(self, path: str, **params) -> int:
+        return self.call(path, **params)["statusCode"]
+
+
+def make_settings(tmp_path_factory, **overrides) -> Settings:
+    db = tmp_path_factory.mktemp("db") / "emulator.db"
+    values = {"database_url": f"sqlite:///{db}", "webhook_probe": False, "webhook_retry_scale": 0.001}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return make_settings(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def client(settings) -> TestClient:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def new_account(client: TestClient, **fields) -> dict:
+    fields.setdefault("userName", f"t_{uuid.uuid4().hex[:12]}")
+    response = client.post("/_emulator/accounts", json=fields)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def account(client) -> dict:
+    return new_account(client)
+
+
+@pytest.fixture
+def api(client, account) -> Api:
+    return Api(client, account)
+
+
+@pytest.fixture
+def other_api(client) -> Api:
+    """A second, unrelated account (isolation tests)."""
+    return Api(client, new_account(client))
