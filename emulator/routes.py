@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .actions import account, label
+from .actions import account, addresslist, label, template
 
 GET_POST = ("GET", "POST")
 POST = ("POST",)
@@ -30,6 +30,21 @@ ACTIONS: list[Action] = [
     Action("apiuser", "list", account.apiuser_list, writes=False),
     Action("apiuser", "add", account.apiuser_add),
     Action("userinfo", "get", account.userinfo_get, writes=False),
+    Action("template", "list", template.list_, writes=False),
+    Action("template", "get", template.get, writes=False),
+    Action("template", "add", template.add),
+    Action("template", "update", template.update),
+    Action("template", "delete", template.delete),
+    Action("template", "submit", template.submit),
+    Action("addresslist", "list", addresslist.list_, writes=False),
+    Action("addresslist", "add", addresslist.add),
+    Action("addresslist", "update", addresslist.update),
+    Action("addresslist", "delete", addresslist.delete),
+    Action("addressmember", "list", addresslist.member_list, writes=False),
+    Action("addressmember", "get", addresslist.member_get, writes=False),
+    Action("addressmember", "add", addresslist.member_add),
+    Action("addressmember", "update", addresslist.member_update),
+    Action("addressmember", "delete", addresslist.member_delete),
 ]
 
 ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower()): a for a in ACTIONS}
@@ -39,5 +54,6 @@ def control_routers() -> list:
     """The /_emulator routers (control-api.md), in the order they appear in /docs."""
     from .control import accounts as control_accounts
     from .control import system
+    from .control import templates as control_templates
 
-    return [system.router, control_accounts.router]
+    return [system.router, control_accounts.router, control_templates.router]

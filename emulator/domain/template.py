@@ -8,7 +8,7 @@ templateStat: −2 not submitted, −1 rejected, 0 pending, 1 approved. Only 1 c
 """
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
@@ -156,3 +156,8 @@ def review(session: Session, template: Template, approve: bool, now: datetime) -
 
 def delete(session: Session, template: Template) -> None:
     session.delete(template)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands stored times back naive: they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,194 @@
+"""addresslist/list, add, update, delete and addressmember/list, get, add, update, delete
+(api.md §2.3, §2.4)."""
+
+from ..codes import ApiError
+from ..context import Ctx
+from ..domain import addresslist as lists
+from ..protocol import values
+from . import declare
+
+
+# views ------------------------------------------------------------------------------------------
+def _list_view(ctx: Ctx, found: lists.AddressList, member_count: int) -> dict:
+    return {"address": found.address, "name": found.name, "description": found.description,
+            "memberCount": member_count, "listType": found.list_type,
+            "gmtCreated": ctx.fmt(found.created_at), "gmtUpdated": ctx.fmt(found.updated_at)}
+
+
+def _member_view(ctx: Ctx, found: lists.AddressList, member: lists.AddressMember) -> dict:
+    return {"address": found.address, "member": member.member, "name": member.name, "vars": member.vars,
+            "gmtCreated": ctx.fmt(member.created_at), "gmtUpdated": ctx.fmt(member.updated_at)}
+
+
+# parameter readers ------------------------------------------------------------------------------
+def _alias_rule(value: str, too_long: int) -> str:
+    if len(value) > lists.MAX_ALIAS:
+        raise ApiError(too_long)
+    if not values.is_address(value):
+        raise ApiError(40511)
+    return value
+
+
+def _address(ctx: Ctx) -> str:
+    return _alias_rule(ctx.params.token("address", required=True, empty=40503), 40504)
+
+
+def _list(ctx: Ctx) -> lists.AddressList:
+    return lists.get_list(ctx.session, ctx.account.id, _address(ctx))
+
+
+def _name(ctx: Ctx, required: bool) -> str | None:
+    return ctx.params.text("name", required=required, empty=40501, invalid=40502, line=True, min_len=1,
+                           max_len=48)
+
+
+def _desc(ctx: Ctx) -> str | None:
+    return ctx.params.text("desc", empty=40506, invalid=40507, min_len=1, max_len=250)
+
+
+def _member_rule(value: str) -> str:
+    if len(value) > lists.MAX_MEMBER:
+        raise ApiError(40513)
+    if not values.is_address(value):
+        raise ApiError(40518)
+    return value
+
+
+def _members(ctx: Ctx) -> list[str]:
+    text = ctx.params.raw("members", required=True, empty=40512, as_list=True)
+    items = values.split_list(text)
+    if not items:
+        raise ApiError(40514)
+    if len(items) > lists.MAX_MEMBERS_PER_CALL:
+        raise ApiError(40515)
+    return [_member_rule(item) for item in items]
+
+
+def _new_members(ctx: Ctx, count: int) -> list[str] | None:
+    text = ctx.params.raw("newMembers", blank_absent=True, as_list=True)
+    if text is None:
+        return None
+    items = [_member_rule(item) for item in values.split_list(text)]
+    if len(items) != count:
+        raise ApiError(40521)
+    return items
+
+
+def _names(ctx: Ctx, count: int) -> list[str] | None:
+    """Positional: missing or empty positions mean no name; extra items are ignored."""
+    text = ctx.params.raw("names", blank_absent=True, as_list=True)
+    if text is None:
+        return None
+    items = [item.strip() for item in text.split(";")][:count]
+    return items + [""] * (count - len(items))
+
+
+def _vars(ctx: Ctx, count: int) -> list[str] | None:
+    text = ctx.params.raw("vars", empty=40520, as_list=True)
+    if text is None:
+        return None
+    items = lists.split_vars(text)
+    if not items:  # not blank, but no item (`;`)
+        raise ApiError(40520)
+    if len(items) != count:
+        raise ApiError(40521)
+    return [lists.vars_text(item) for item in items]
+
+
+# addresslist ------------------------------------------------------------------------------------
+@declare("address", "start", "limit")
+def list_(ctx: Ctx) -> dict:
+    """The account's lists, oldest first; `address` is a `;`-list of aliases to match exactly."""
+    text = ctx.params.raw("address", empty=40503, as_list=True)
+    addresses = None
+    if text is not None:
+        addresses = [_alias_rule(item, 40504) for item in values.split_list(text)]
+        if not addresses:
+            raise ApiError(40503)
+    start, limit = ctx.params.paging()
+    rows, total = lists.search_lists(ctx.session, ctx.account.id, addresses, start, limit)
+    counts = lists.member_counts(ctx.session, [r.id for r in rows])
+    return {"dataList": [_list_view(ctx, r, counts.get(r.id, 0)) for r in rows], "count": len(rows),
+            "total": total}
+
+
+@declare("address", "name", "desc", "listType")
+def add(ctx: Ctx) -> dict:
+    """Create a list (memberCount 0)."""
+    address = _address(ctx)
+    lists.check_alias_free(ctx.session, ctx.account.id, address)
+    name = _name(ctx, required=True)
+    description = _desc(ctx) or ""
+    list_type = 1 if (ctx.params.scalar("listType") or "").strip() == "1" else 0
+    found = lists.add_list(ctx.session, ctx.account.id, address, name, description, list_type, ctx.now)
+    return {"data": _list_view(ctx, found, 0)}
+
+
+@declare("address", "newAddress", "name", "desc")
+def update(ctx: Ctx) -> dict:
+    """Rename the alias and/or change name and description; members stay."""
+    found = _list(ctx)
+    new_address = ctx.params.token("newAddress", empty=40509)
+    if new_address is not None:
+        _alias_rule(new_address, 40510)
+        lists.check_alias_free(ctx.session, ctx.account.id, new_address, own=found)
+    name = _name(ctx, required=False)
+    description = _desc(ctx)
+    lists.update_list(ctx.session, found, new_address, name, description, ctx.now)
+    return {"count": 1}
+
+
+@declare("address")
+def delete(ctx: Ctx) -> dict:
+    """Delete a list and its members."""
+    lists.delete_list(ctx.session, _list(ctx))
+    return {"count": 1}
+
+
+# addressmember ----------------------------------------------------------------------------------
+@declare("address", "start", "limit")
+def member_list(ctx: Ctx) -> dict:
+    """The list's members, oldest first."""
+    found = _list(ctx)
+    start, limit = ctx.params.paging()
+    rows, total = lists.search_members(ctx.session, found.id, start, limit)
+    return {"dataList": [_member_view(ctx, found, r) for r in rows], "count": len(rows), "total": total}
+
+
+@declare("address", "members")
+def member_get(ctx: Ctx) -> dict:
+    """The given members that are in the list (others are left out)."""
+    found = _list(ctx)
+    rows = lists.get_members(ctx.session, found.id, _members(ctx))
+    return {"dataList": [_member_view(ctx, found, r) for r in rows], "count": len(rows), "total": len(rows)}
+
+
+@declare("address", "members", "names", "vars")
+def member_add(ctx: Ctx) -> dict:
+    """Add members; an existing member gets its name and vars replaced."""
+    found = _list(ctx)
+    members = _members(ctx)
+    names = _names(ctx, len(members)) or [""] * len(members)
+    member_vars = _vars(ctx, len(members)) or [""] * len(members)
+    count = lists.add_members(ctx.session, found, list(zip(members, names, member_vars, strict=True)), ctx.now)
+    return {"count": count}
+
+
+@declare("address", "members", "newMembers", "names", "vars")
+def member_update(ctx: Ctx) -> dict:
+    """Rename members and/or replace their name and vars; unknown members are skipped."""
+    found = _list(ctx)
+    members = _members(ctx)
+    size = len(members)
+    new_members = _new_members(ctx, size) or [None] * size
+    names = _names(ctx, size) or [None] * size
+    member_vars = _vars(ctx, size) or [None] * size
+    changes = list(zip(members, new_members, names, member_vars, strict=True))
+    return {"count": lists.update_members(ctx.session, found, changes, ctx.now)}
+
+
+@declare("address", "members")
+def member_delete(ctx: Ctx) -> dict:
+    """Delete members (unknown ones are skipped)."""
+    found = _list(ctx)
+    return {"count": lists.delete_members(ctx.session, found, _members(ctx))}
