@@ -127,10 +127,19 @@ def execute(services: Services, entry: Action, params: Params):
     lang = settings.lang
     ctx = None
     try:
-        with store.session(write=entry.writes) as session:
-            account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
+        checked = False
+        if services.faults.rules:
+            # Steps 2–4 outside the write transaction, so a fault's latency holds no lock.
+            with store.session() as session:
+                account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
             services.rate_limiter.check(account.id, account.rate_limit_per_minute)
             services.faults.apply(entry.module, entry.action, api_user.name)
+            checked = True
+        with store.session(write=entry.writes) as session:
+            account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
+            if not checked:
+                services.rate_limiter.check(account.id, account.rate_limit_per_minute)
+                services.faults.apply(entry.module, entry.action, api_user.name)
             if entry.writes:
                 store.lock_account(session, account.id)
                 session.refresh(account)

@@ -19,10 +19,18 @@ def load(store: Store, data: dict) -> list[dict]:
     """Create every account of `data` that does not exist yet; returns the accounts' views."""
     created = []
     for spec in data.get("accounts", []):
-        with store.session(write=True) as session:
-            existing = accounts.find_account(session, user_name=spec.get("userName"))
-            if existing is not None:
+        try:
+            with store.session(write=True) as session:
+                existing = accounts.find_account(session, user_name=spec.get("userName"))
+                if existing is not None:
+                    created.append(accounts.account_view(session, existing))
+                    continue
+                created.append(accounts.create_account(store, session, spec))
+        except accounts.AccountClash:
+            # Another process loaded the same fixtures at the same moment: keep its account.
+            with store.session() as session:
+                existing = accounts.find_account(session, user_name=spec.get("userName"))
+                if existing is None:
+                    raise
                 created.append(accounts.account_view(session, existing))
-                continue
-            created.append(accounts.create_account(store, session, spec))
     return created

@@ -67,6 +67,12 @@ class Store:
     # schema -----------------------------------------------------------------------------------
     def create_schema(self) -> None:
         load_table_modules()
+        if self.dialect == "postgresql":
+            # Several processes may start at once: one creates the tables, the others wait for it.
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274001)")
+                SQLModel.metadata.create_all(connection)
+            return
         for attempt in range(20):  # several processes may start at once against one database
             try:
                 SQLModel.metadata.create_all(self.engine)
