@@ -1,12 +1,24 @@
-"""The `sendcloud-emulator` command."""
+"""The `sendcloud-emulator` command: serve, seed, demo, reset, accounts create, health.
 
+Every option has an environment twin (shown in `--help`); the database commands work on the
+database directly, so they also work while no server runs.
+"""
+
+import json
 import os
+import sys
 
 import typer
 
 from . import __version__
 
-app = typer.Typer(help="A local, offline emulator of the SendCloud email API v2.", no_args_is_help=True)
+app = typer.Typer(help="A local, offline emulator of the SendCloud email API v2.", no_args_is_help=True,
+                  add_completion=False)
+accounts_app = typer.Typer(help="Manage accounts in the database.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+
+DATABASE = typer.Option(None, "--database", envvar="SC_EMULATOR_DATABASE_URL", show_default=False,
+                        help="Database URL [default: sqlite:///./data/emulator.db].")
 
 
 def _version(value: bool) -> None:
@@ -21,16 +33,37 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """A local, offline emulator of the SendCloud email API v2."""
 
 
+def _settings(database: str | None, **values):
+    from .settings import Settings
+
+    if database:
+        values["database_url"] = database
+    return Settings(**{k: v for k, v in values.items() if v is not None})
+
+
+def _store(database: str | None):
+    from .store.db import Store
+
+    store = Store(_settings(database).database_url)
+    store.create_schema()
+    return store
+
+
 @app.command()
 def serve(
-    host: str = typer.Option(None, help="Address to bind [env SC_EMULATOR_HOST, default 127.0.0.1]."),
-    port: int = typer.Option(None, help="Port [env SC_EMULATOR_PORT, default 8000]."),
-    database: str = typer.Option(None, "--database", help="Database URL [env SC_EMULATOR_DATABASE_URL]."),
-    fixtures: str = typer.Option(None, help="Fixtures file loaded at start-up [env SC_EMULATOR_FIXTURES]."),
-    reload: bool = typer.Option(False, help="Restart when the code changes (development)."),
-    log_level: str = typer.Option(None, help="uvicorn log level [env SC_EMULATOR_LOG_LEVEL, default info]."),
+    host: str = typer.Option(None, envvar="SC_EMULATOR_HOST", show_default=False,
+                             help="Address to bind [default: 127.0.0.1]."),
+    port: int = typer.Option(None, envvar="SC_EMULATOR_PORT", show_default=False, help="Port [default: 8000]."),
+    database: str = DATABASE,
+    fixtures: str = typer.Option(None, envvar="SC_EMULATOR_FIXTURES", show_default=False,
+                                 help="Fixtures file loaded at start-up and on reset "
+                                      "[default: the bundled default account]."),
+    reload: bool = typer.Option(False, envvar="SC_EMULATOR_RELOAD",
+                                help="Restart when the code changes (development)."),
+    log_level: str = typer.Option(None, envvar="SC_EMULATOR_LOG_LEVEL", show_default=False,
+                                  help="Server log level: critical, error, warning, info, debug [default: info]."),
 ) -> None:
-    """Serve the emulator over HTTP."""
+    """Serve the SendCloud API (/apiv2) and the control API (/_emulator) over HTTP."""
     import uvicorn
 
     from .settings import Settings
@@ -42,8 +75,156 @@ def serve(
             os.environ[f"SC_EMULATOR_{name}"] = str(value)
     settings = Settings()
     uvicorn.run("emulator.app:create_app", factory=True, host=settings.host, port=settings.port,
-                reload=reload, log_level=settings.log_level)
+                reload=reload, log_level=settings.log_level.lower())
+
+
+@app.command()
+def seed(
+    path: str = typer.Argument(..., envvar="SC_EMULATOR_SEED_FILE", show_default=False,
+                               help="Fixtures file (docs/fixtures.md)."),
+    database: str = DATABASE,
+) -> None:
+    """Load a fixtures file into the database (accounts whose userName exists are left as they are)."""
+    from . import fixtures
+
+    loaded = fixtures.load(_store(database), fixtures.read(path))
+    for account in loaded:
+        typer.echo(f"{account['userName']}: apiUser={account['apiUser']} apiKey={account['apiKey']}")
+
+
+@app.command()
+def demo(
+    seed_: int = typer.Option(42, "--seed", envvar="SC_EMULATOR_DEMO_SEED",
+                              help="Random seed: the same seed gives the same data."),
+    mails: int = typer.Option(500, "--mails", envvar="SC_EMULATOR_DEMO_MAILS", min=0,
+                              help="How many mails (recipients) to create, spread over the last 30 days."),
+    accounts: int = typer.Option(2, "--accounts", envvar="SC_EMULATOR_DEMO_ACCOUNTS", min=1, max=50,
+                                 help="How many accounts to create."),
+    locale: str = typer.Option("zh_CN", "--locale", envvar="SC_EMULATOR_DEMO_LOCALE",
+                               help="Faker locale of names, subjects and texts (e.g. zh_CN, en_US)."),
+    now: str = typer.Option(None, "--now", envvar="SC_EMULATOR_DEMO_NOW", show_default=False,
+                            help="Reference time, ISO 8601 (e.g. 2026-11-26T12:00:00+08:00) "
+                                 "[default: the current time]."),
+    database: str = DATABASE,
+) -> None:
+    """Generate demo data (accounts, domains, API_USERs, labels, templates, address lists, mails, events)."""
+    from datetime import datetime
+
+    from . import demo as demo_data
+
+    reference = datetime.fromisoformat(now) if now else None
+    if reference is not None and reference.tzinfo is None:
+        raise typer.BadParameter("--now needs an offset, e.g. 2026-11-26T12:00:00+08:00")
+    summary = demo_data.generate(_store(database), seed=seed_, mails=mails, accounts=accounts,
+                                 locale=locale, now=reference)
+    for account in summary["accounts"]:
+        typer.echo(f"{account['userName']}: apiUser={account['apiUser']} apiKey={account['apiKey']}")
+    typer.echo(f"{summary['mails']} mails, {summary['events']} events")
+
+
+@app.command()
+def reset(
+    account: str = typer.Option(None, "--account", envvar="SC_EMULATOR_RESET_ACCOUNT", show_default=False,
+                                help="Only wipe this account's traffic (userName); its configuration stays."),
+    fixtures_file: str = typer.Option(None, "--fixtures", envvar="SC_EMULATOR_FIXTURES", show_default=False,
+                                      help="Fixtures file reloaded after a full reset "
+                                           "[default: the bundled default account]."),
+    database: str = DATABASE,
+) -> None:
+    """Wipe the database and reload the fixtures, or wipe one account's traffic (like POST /_emulator/reset).
+
+    Fault rules and rate-limit counters live in a running server's memory: reset those through its
+    control API.
+    """
+    from . import fixtures
+    from .domain import accounts as account_rules
+    from .store.db import TRAFFIC_TABLES
+
+    store = _store(database)
+    if account is None:
+        store.wipe()
+        fixtures.load(store, fixtures.read(fixtures_file))
+        typer.echo("reset: all data wiped, fixtures reloaded")
+        return
+    with store.session(write=True) as session:
+        found = account_rules.find_account(session, user_name=account)
+        if found is None:
+            typer.echo(f"no such account: {account}", err=True)
+            raise typer.Exit(1)
+        account_rules.delete_account_rows(session, found.id, only=TRAFFIC_TABLES)
+    typer.echo(f"reset: traffic of {account} wiped")
+
+
+@accounts_app.command("create")
+def accounts_create(
+    user_name: str = typer.Option(None, "--user-name", envvar="SC_EMULATOR_ACCOUNT_USER_NAME",
+                                  show_default=False, help="userName [default: generated]."),
+    api_user: str = typer.Option(None, "--api-user", envvar="SC_EMULATOR_ACCOUNT_API_USER", show_default=False,
+                                 help="Trigger API_USER name [default: <userName>_trigger]."),
+    api_key: str = typer.Option(None, "--api-key", envvar="SC_EMULATOR_ACCOUNT_API_KEY", show_default=False,
+                                help="Its apiKey [default: 16 random letters and digits]."),
+    batch_api_user: str = typer.Option(None, "--batch-api-user", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_USER",
+                                       show_default=False, help="Batch API_USER name [default: <userName>_batch]."),
+    batch_api_key: str = typer.Option(None, "--batch-api-key", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_KEY",
+                                      show_default=False, help="Its apiKey [default: random]."),
+    app_key: str = typer.Option(None, "--app-key", envvar="SC_EMULATOR_ACCOUNT_APP_KEY", show_default=False,
+                                help="Key that signs webhooks [default: random]."),
+    domain: str = typer.Option(None, "--domain", envvar="SC_EMULATOR_ACCOUNT_DOMAIN", show_default=False,
+                               help="Name of the test domain [default: <random>.sendcloud.org]."),
+    quota: int = typer.Option(None, "--quota", envvar="SC_EMULATOR_ACCOUNT_QUOTA", min=0, show_default=False,
+                              help="Recipients per day [default: 10000]."),
+    template_review: str = typer.Option(None, "--template-review", envvar="SC_EMULATOR_ACCOUNT_TEMPLATE_REVIEW",
+                                        show_default=False, help="auto or manual [default: auto]."),
+    rate_limit: int = typer.Option(None, "--rate-limit", envvar="SC_EMULATOR_ACCOUNT_RATE_LIMIT", min=1,
+                                   show_default=False, help="Requests per rolling minute [default: no limit]."),
+    as_json: bool = typer.Option(False, "--json", envvar="SC_EMULATOR_ACCOUNT_JSON",
+                                 help="Print the account as JSON."),
+    database: str = DATABASE,
+) -> None:
+    """Create an account (test domain, trigger and batch API_USERs) and print its credentials."""
+    from .domain import accounts as account_rules
+
+    spec = {"userName": user_name, "apiUser": api_user, "apiKey": api_key, "batchApiUser": batch_api_user,
+            "batchApiKey": batch_api_key, "appKey": app_key, "domain": domain, "quota": quota,
+            "templateReview": template_review, "rateLimitPerMinute": rate_limit}
+    if template_review not in (None, "auto", "manual"):
+        raise typer.BadParameter("auto or manual", param_hint="--template-review")
+    store = _store(database)
+    try:
+        with store.session(write=True) as session:
+            view = account_rules.create_account(store, session, {k: v for k, v in spec.items() if v is not None})
+    except account_rules.AccountClash as clash:
+        typer.echo(str(clash), err=True)
+        raise typer.Exit(1) from clash
+    if as_json:
+        typer.echo(json.dumps(view, ensure_ascii=False))
+        return
+    for key in ("userName", "apiUser", "apiKey", "batchApiUser", "batchApiKey", "appKey", "domain"):
+        typer.echo(f"{key}: {view[key]}")
+
+
+@app.command()
+def health(
+    url: str = typer.Option(None, "--url", envvar="SC_EMULATOR_HEALTH_URL", show_default=False,
+                            help="Health URL [default: http://127.0.0.1:<SC_EMULATOR_PORT>/_emulator/health]."),
+    timeout: float = typer.Option(3.0, "--timeout", envvar="SC_EMULATOR_HEALTH_TIMEOUT", help="Seconds to wait."),
+) -> None:
+    """Exit 0 when a running emulator answers its health check, else 1 (Docker HEALTHCHECK)."""
+    import urllib.request
+
+    if url is None:
+        url = f"http://127.0.0.1:{os.environ.get('SC_EMULATOR_PORT') or 8000}/_emulator/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+            body = json.loads(response.read())
+            ok = response.status == 200 and body.get("status") == "ok"
+    except Exception as exc:  # refused, timeout, bad JSON
+        typer.echo(f"unhealthy: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if not ok:
+        raise typer.Exit(1)
+    typer.echo("ok")
 
 
 if __name__ == "__main__":
-    app()
+    sys.exit(app())

@@ -1,0 +1,225 @@
+"""The `sendcloud-emulator` command: options and env twins, seed, demo, reset, accounts create."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import SQLModel
+from typer.testing import CliRunner
+
+from emulator import __version__
+from emulator.app import create_app
+from emulator.cli import app
+from emulator.settings import Settings
+from emulator.store.db import Store
+
+from .conftest import Api
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def run(*args, env=None):
+    result = runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+    return result
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def dump(url: str) -> dict:
+    """Every row of every table, in primary-key order."""
+    store = Store(url)
+    out = {}
+    with store.engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            order = ", ".join(c.name for c in table.primary_key.columns)
+            rows = connection.execute(text(f"SELECT * FROM {table.name} ORDER BY {order}")).mappings().all()
+            out[table.name] = [dict(r) for r in rows]
+    store.engine.dispose()
+    return out
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.strip() == __version__
+
+
+def test_every_option_has_an_env_twin_shown_in_help():
+    command = typer.main.get_command(app)
+    checked = 0
+
+    def walk(group, path: list[str]):
+        nonlocal checked
+        for name, sub in group.commands.items():
+            if hasattr(sub, "commands"):
+                walk(sub, path + [name])
+                continue
+            help_text = run(*path, name, "--help", env={"COLUMNS": "400", "TERMINAL_WIDTH": "400"}).output
+            for param in sub.params:
+                if param.name == "help":
+                    continue
+                assert param.envvar, f"{' '.join(path + [name])} {param.name} has no env twin"
+                assert param.envvar in help_text, (name, param.envvar)
+                checked += 1
+
+    walk(command, [])
+    assert checked >= 25
+
+
+def test_help_lists_the_commands():
+    output = run("--help").output
+    for name in ("serve", "seed", "demo", "reset", "accounts", "health"):
+        assert name in output
+    assert "create" in run("accounts", "--help").output
+
+
+def test_accounts_create_prints_credentials_and_json(db):
+    result = run("accounts", "create", "--user-name", "cli_user", "--api-key", "cliKey0000000001",
+                 "--quota", "5", "--database", db)
+    assert result.exit_code == 0, result.output
+    assert "apiUser: cli_user_trigger" in result.output and "apiKey: cliKey0000000001" in result.output
+    result = run("accounts", "create", "--json", "--template-review", "manual", env={"SC_EMULATOR_DATABASE_URL": db,
+                                                                                   "SC_EMULATOR_ACCOUNT_USER_NAME": "env_user"})
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    assert view["userName"] == "env_user" and view["templateReview"] == "manual" and len(view["apiKey"]) == 16
+    # The accounts work against a server on the same database.
+    with TestClient(create_app(Settings(database_url=db, webhook_probe=False))) as client:
+        api = Api(client, view)
+        assert api.code("userinfo/get") == 200
+        info = Api(client, {"apiUser": "cli_user_trigger", "apiKey": "cliKey0000000001"}).call("userinfo/get")
+        assert info["info"]["quota"] == 5
+    clash = run("accounts", "create", "--user-name", "cli_user", "--database", db)
+    assert clash.exit_code == 1 and "already exists" in clash.output
+
+
+def test_accounts_create_refuses_a_bad_review_mode(db):
+    result = run("accounts", "create", "--template-review", "sometimes", "--database", db)
+    assert result.exit_code == 2
+
+
+def test_seed_loads_the_demo_fixtures(db):
+    result = run("seed", ROOT / "fixtures" / "demo.json", "--database", db)
+    assert result.exit_code == 0, result.output
+    data = json.loads((ROOT / "fixtures" / "demo.json").read_text(encoding="utf-8"))
+    first = data["accounts"][0]
+    assert f"{first['userName']}: apiUser={first['apiUser']} apiKey={first['apiKey']}" in result.output
+    with TestClient(create_app(Settings(database_url=db, webhook_probe=False))) as client:
+        api = Api(client, first)
+        assert api.call("label/list")["info"]["total"] == len(first["labels"])
+        stats = {t["templateStat"] for t in api.call("template/list")["info"]["dataList"]}
+        assert {1, 0, -1, -2} <= stats
+        lists = api.call("addresslist/list")["info"]["dataList"]
+        assert len(lists) == len(first["addressLists"])
+        members = api.call("addressmember/list", address=first["addressLists"][0]["address"])["info"]
+        assert members["total"] == len(first["addressLists"][0]["members"])
+        domains = api.call("domain/list")["info"]["dataList"]
+        assert {d["name"] for d in domains} >= {d["name"] for d in first["domains"]}
+        users = {u["name"] for u in api.call("apiuser/list")["info"]["dataList"]}
+        assert {u["name"] for u in first["apiUsers"]} <= users
+        extra = first["apiUsers"][0]
+        assert Api(client, {"apiUser": extra["name"], "apiKey": extra["apiKey"]}).code("userinfo/get") == 200
+    # Seeding again leaves the accounts as they are.
+    before = dump(db)
+    assert run("seed", ROOT / "fixtures" / "demo.json", "--database", db).exit_code == 0
+    assert dump(db) == before
+
+
+def test_demo_fixtures_file_is_the_generators_configuration():
+    from emulator.demo import config
+
+    assert json.loads((ROOT / "fixtures" / "demo.json").read_text(encoding="utf-8")) == \
+        json.loads(json.dumps(config(42, 2, "zh_CN"), ensure_ascii=False))
+
+
+def test_packaged_default_fixtures_match_the_repository_copy():
+    packaged = ROOT / "emulator" / "fixtures" / "default.json"
+    assert packaged.read_bytes() == (ROOT / "fixtures" / "default.json").read_bytes()
+
+
+NOW = "2026-11-20T12:00:00+08:00"
+
+
+def test_demo_same_seed_gives_identical_data(tmp_path):
+    urls = [f"sqlite:///{tmp_path / f'demo{i}.db'}" for i in range(3)]
+    for url, seed in zip(urls, (7, 7, 8)):
+        result = run("demo", "--seed", seed, "--mails", 120, "--locale", "zh_CN", "--now", NOW, "--database", url)
+        assert result.exit_code == 0, result.output
+        assert "120 mails" in result.output
+    first, second, other = (dump(u) for u in urls)
+    assert first["mail"] and first["mailevent"] and first["template"] and first["addressmember"]
+    assert first == second  # nothing ignored: ids, keys, names, times, events
+    assert first["mail"] != other["mail"]
+
+
+def test_demo_without_now_differs_only_in_times(tmp_path):
+    urls = [f"sqlite:///{tmp_path / f'free{i}.db'}" for i in range(2)]
+    for url in urls:
+        assert run("demo", "--seed", 3, "--mails", 40, "--database", url).exit_code == 0
+    first, second = (dump(u) for u in urls)
+
+    def timeless(data):
+        # Documented in docs/fixtures.md: times (and the epoch-ms prefix of messageIds) follow the clock.
+        out = {}
+        for table, rows in data.items():
+            out[table] = [{k: v for k, v in row.items()
+                           if not (k.endswith("_at") or k.endswith("_time") or k in ("day", "message_id", "email_id",
+                                                                                    "used"))}
+                          for row in rows]
+        return out
+
+    assert timeless(first) == timeless(second)
+
+
+def test_demo_traffic_looks_real(tmp_path):
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    now = datetime.fromisoformat(NOW)
+    assert run("demo", "--seed", 42, "--mails", 300, "--locale", "en_US", "--now", NOW, "--database", url).exit_code == 0
+    data = dump(url)
+    mails, events = data["mail"], data["mailevent"]
+    assert len(mails) == 300
+    kinds = {e["event"] for e in events}
+    assert {"request", "deliver", "invalid", "soft_bounce", "open", "click"} <= kinds
+    statuses = [m["status"] for m in mails]
+    assert statuses.count("deliver") > 0.75 * len(mails)
+    times = [datetime.fromisoformat(str(m["request_time"])).replace(tzinfo=UTC) for m in mails]
+    days = {t.date() for t in times}
+    assert len(days) >= 20  # spread over the last 30 days
+    assert all(now.astimezone(UTC) - t <= __import__("datetime").timedelta(days=30) for t in times)
+    assert {m["template_invoke_name"] for m in mails} - {None}
+    assert {m["label_id"] for m in mails} - {0}
+    # Every mail has its request event and the ids follow §1.10.
+    assert all("$" in m["email_id"] and m["message_id"].endswith(".sc-10_0_0_1-inbound") for m in mails)
+    assert len({m["email_id"] for m in mails}) == len(mails)
+    with TestClient(create_app(Settings(database_url=url, webhook_probe=False))) as client:
+        account = client.get("/_emulator/accounts/demo1").json()
+        api = Api(client, account)
+        assert api.call("userinfo/get")["statusCode"] == 200
+
+
+def test_reset_wipes_and_reloads_the_fixtures(db):
+    assert run("accounts", "create", "--user-name", "gone_user", "--database", db).exit_code == 0
+    result = run("reset", "--database", db)
+    assert result.exit_code == 0, result.output
+    rows = dump(db)["account"]
+    assert [r["user_name"] for r in rows] == ["demo"]
+
+
+def test_reset_of_one_account_keeps_its_configuration(db):
+    assert run("demo", "--seed", 1, "--mails", 30, "--now", NOW, "--database", db).exit_code == 0
+    before = dump(db)
+    result = run("reset", "--account", "demo1", "--database", db)
+    assert result.exit_code == 0, result.output
+    after = dump(db)
+    ids = {r["id"] for r in before["account"] if r["user_name"] == "demo1"}
+    assert not [m for m in after["mail"] if m["account_id"] in ids]
+    assert [m for m in after["mail"] if m["account_id"] not in ids]
+    assert after["template"] == before["template"] and after["label"] == before["label"]
+    assert run("reset", "--account", "nobody", "--database", db).exit_code == 1
