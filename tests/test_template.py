@@ -379,3 +379,22 @@ def test_review_refusals(client, manual, other_api):
     assert client.post("/_emulator/templates/review", json={"invokeName": "a", "approve": True}).status_code == 400
     add(other_api, "theirs", isSubmitAudit="0")
     assert review(client, manual, True, "theirs").status_code == 404
+
+
+# fault-only codes -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("action", "code"), [("add", 40215), ("delete", 40217), ("update", 40218)])
+def test_fault_only_codes_through_fault_rules(client, api, action, code):
+    if action != "add":
+        add(api)
+    rule = {"module": "template", "action": action, "apiUser": api.api_user, "statusCode": code, "count": 1}
+    assert client.put("/_emulator/faults", json={"rules": [rule]}).status_code == 200
+    try:
+        params = BASE if action == "add" else {}
+        response = api.call(f"template/{action}", invokeName="order_shipped", **params)
+        assert response["statusCode"] == code and response["result"] is False and response["info"] == {}
+        if action == "add":
+            assert api.code("template/get", invokeName="order_shipped") == 40216
+        else:
+            assert api.call("template/get", invokeName="order_shipped")["info"]["data"]["gmtUpdated"] == ""
+    finally:
+        client.delete("/_emulator/faults")

@@ -79,8 +79,13 @@ def _names(ctx: Ctx, count: int) -> list[str] | None:
     text = ctx.params.raw("names", blank_absent=True, as_list=True)
     if text is None:
         return None
-    items = [item.strip() for item in text.split(";")][:count]
+    items = [_line(item).strip() for item in text.split(";")][:count]
     return items + [""] * (count - len(items))
+
+
+def _line(text: str) -> str:
+    """A name is a line; no code exists for a bad one, so NUL, CR and LF are dropped."""
+    return text.replace("\x00", "").replace("\r", "").replace("\n", "")
 
 
 def _vars(ctx: Ctx, count: int) -> list[str] | None:

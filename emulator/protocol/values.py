@@ -27,6 +27,8 @@ def is_domain_name(name: str) -> bool:
 def is_address(text: str) -> bool:
     if len(text) > 254 or text.count("@") != 1:
         return False
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):  # control characters (NUL, …) are never an address
+        return False
     local, domain = text.split("@")
     if not 1 <= len(local) <= 64:
         return False
