@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .actions import account, addresslist, label, template
+from .actions import account, addresslist, label, mail, template
 
 GET_POST = ("GET", "POST")
 POST = ("POST",)
@@ -45,6 +45,10 @@ ACTIONS: list[Action] = [
     Action("addressmember", "add", addresslist.member_add),
     Action("addressmember", "update", addresslist.member_update),
     Action("addressmember", "delete", addresslist.member_delete),
+    Action("mail", "send", mail.send, methods=POST),
+    Action("mail", "sendtemplate", mail.sendtemplate, methods=POST),
+    Action("mail", "sendcalendar", mail.sendcalendar, methods=POST),
+    Action("mail", "taskinfo", mail.taskinfo, writes=False),
 ]
 
 ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower()): a for a in ACTIONS}

@@ -6,6 +6,7 @@ the control API, statistics and the web UI read them.
 
 from datetime import datetime
 
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from ..store.db import TRAFFIC_TABLES, utcnow
@@ -40,6 +41,25 @@ class Mail(SQLModel, table=True):
     sub_stat: int = 0
     request_time: datetime = Field(default_factory=utcnow, index=True)
     status_time: datetime = Field(default_factory=utcnow)
+    # added by the mail module -------------------------------------------------------------------
+    position: int = 0  # the recipient index inside its messageId (the number in the emailId)
+    notification_to: str | None = None  # Disposition-Notification-To (read receipt), when asked for
+    calendar: str | None = None  # the iCalendar text of a mail/sendcalendar mail
+    xsmtpapi: str = "{}"  # JSON: the send's xsmtpapi `filters` and `settings` (stored, not applied)
+
+
+class MailFile(SQLModel, table=True):
+    """An attachment or inline image, stored once per send (messageId) and shared by its mails."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    message_id: str = Field(index=True)
+    position: int  # order within the send: attachments first, then inline images
+    filename: str
+    content_type: str
+    content_id: str | None = None  # set for inline images (embeddedImage)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class MailEvent(SQLModel, table=True):
@@ -55,4 +75,4 @@ class MailEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__})
+TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__, MailFile.__tablename__})

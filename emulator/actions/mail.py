@@ -1,0 +1,451 @@
+"""mail/send, sendtemplate, sendcalendar and taskinfo (api.md §2.1, §3).
+
+Each send reads its parameters in the order of its table (§1.6), then runs the final checks
+(40000 duplicate sendRequestId, 40904 quota) and stores one rendered mail per recipient.
+"""
+
+import base64
+import binascii
+import gzip
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from ..codes import ApiError
+from ..context import Ctx, Reply
+from ..domain import addresslist, events, label, quota, render, sending
+from ..domain import calendar as calendars
+from ..domain import template as templates
+from ..domain.mime import RESERVED_HEADERS
+from ..protocol import values
+from . import declare
+
+MAX_RECIPIENTS = 100
+MAX_REPLY_TO = 3
+MAX_LISTS = 5
+MAX_HEADERS_LIST_MODE = 1024
+MAX_SUMMARY_BYTES = 200
+HEADER_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 field name: printable ASCII except ":"
+
+SEND_PARAMS = ("from", "fromName", "useAddressList", "xsmtpapi", "to", "cc", "bcc", "replyTo", "subject",
+               "gzipCompress", "html", "plain", "contentSummary", "labelId", "labelName", "headers",
+               "attachments", "embeddedCid", "respEmailId", "useNotification", "dispositionNotificationTo",
+               "sendRequestId")
+TEMPLATE_PARAMS = ("from", "fromName", "templateInvokeName", "useAddressList", "xsmtpapi", "to", "replyTo",
+                   "subject", "contentSummary", "labelId", "labelName", "headers", "attachments", "embeddedCid",
+                   "respEmailId", "useNotification", "dispositionNotificationTo", "sendRequestId")
+CALENDAR_PARAMS = tuple(p for p in SEND_PARAMS if p not in ("useAddressList", "useNotification",
+                                                             "dispositionNotificationTo")) + (
+    "startTime", "endTime", "title", "organizerName", "organizerEmail", "location", "description",
+    "participatorNames", "participatorEmails", "uid", "isCancel", "isUpdate", "valarmTime")
+
+
+@dataclass
+class Draft:
+    """What the parameters of one send say, once read and checked."""
+
+    from_address: str = ""
+    from_name: str = ""
+    list_mode: bool = False
+    xsmtpapi: render.XSmtpApi | None = None
+    to: list[str] = field(default_factory=list)  # mailboxes as sent (normal mode)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    lists: list[addresslist.AddressList] = field(default_factory=list)
+    reply_to: list[str] = field(default_factory=list)
+    subject: str | None = None
+    html: str | None = None
+    plain: str | None = None
+    content_summary: str | None = None
+    label_id: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    files: list[sending.FileIn] = field(default_factory=list)
+    resp_email_id: bool = True
+    notification_to: str | None = None
+    send_request_id: str | None = None
+    template: templates.Template | None = None
+    meeting: calendars.Meeting | None = None
+
+
+# parameter rows ---------------------------------------------------------------------------------
+def _from(ctx: Ctx, draft: Draft) -> None:
+    name, address = ctx.params.parsed("from", values.parse_mailbox, required=True, empty=40801, invalid=40802)
+    from_name = ctx.params.text("fromName", invalid=40804, blank_absent=True, line=True, max_len=255)
+    draft.from_address, draft.from_name = address, from_name if from_name is not None else name
+
+
+def _use_address_list(ctx: Ctx, draft: Draft) -> None:
+    draft.list_mode = ctx.params.boolean("useAddressList", empty=40873, invalid=40874)
+    if draft.list_mode and ctx.api_user.email_type == 0:
+        raise ApiError(40820)
+
+
+def _xsmtpapi(ctx: Ctx, draft: Draft, *, required: bool) -> None:
+    if draft.list_mode:
+        return
+    text = ctx.params.raw("xsmtpapi", required=required, empty=40812, blank_absent=True)
+    if text is not None:
+        draft.xsmtpapi = render.parse(text, require_to=required)
+
+
+def _mailboxes(ctx: Ctx, name: str, *, required: bool, empty: int, too_many: int, bad: int,
+               limit: int = MAX_RECIPIENTS) -> list[str]:
+    items = ctx.params.items(name, required=required, empty=empty, blank_absent=not required)
+    if items is None:
+        return []
+    if len(items) > limit:
+        raise ApiError(too_many)
+    for item in items:
+        if values.parse_mailbox(item) is None:
+            raise ApiError(bad, (name, item) if bad in (40806, 40853, 40856) else None)
+    return items
+
+
+def _aliases(ctx: Ctx, draft: Draft) -> None:
+    items = ctx.params.items("to", required=True, empty=40872)
+    merged: dict[str, str] = {}
+    for item in items:
+        merged.setdefault(item.lower(), item)
+    aliases = list(merged.values())
+    if len(aliases) > MAX_LISTS:
+        raise ApiError(40864)
+    for alias in aliases:
+        if not values.is_address(alias):
+            raise ApiError(40862)
+    for alias in aliases:
+        found = addresslist.find_list(ctx.session, ctx.account.id, alias)
+        if found is None:
+            raise ApiError(40863, ("to", alias))
+        draft.lists.append(found)
+
+
+def _recipients(ctx: Ctx, draft: Draft) -> None:
+    """to, cc, bcc of mail/send and sendcalendar."""
+    if draft.list_mode:
+        _aliases(ctx, draft)
+        return
+    if draft.xsmtpapi is not None and draft.xsmtpapi.to is not None:
+        return  # to, cc and bcc are ignored (and not validated)
+    draft.to = _mailboxes(ctx, "to", required=True, empty=40805, too_many=40807, bad=40806)
+    draft.cc = _mailboxes(ctx, "cc", required=False, empty=40852, too_many=40854, bad=40853)
+    draft.bcc = _mailboxes(ctx, "bcc", required=False, empty=40855, too_many=40857, bad=40856)
+
+
+def _reply_to(ctx: Ctx, draft: Draft) -> None:
+    items = _mailboxes(ctx, "replyTo", required=False, empty=40810, too_many=40879, bad=40811, limit=MAX_REPLY_TO)
+    draft.reply_to = items or [draft.from_address]
+
+
+def _subject(ctx: Ctx, draft: Draft, *, required: bool) -> None:
+    draft.subject = ctx.params.text("subject", required=required, empty=40808, invalid=40809,
+                                    blank_absent=not required, line=True, max_len=255)
+
+
+def _unzip(text: str, code: int) -> str:
+    try:
+        data = gzip.decompress(base64.b64decode(text.strip(), validate=False))
+    except (binascii.Error, OSError, EOFError, ValueError, zlib.error):
+        raise ApiError(code) from None
+    return data.decode("utf-8", errors="replace")
+
+
+def _body(ctx: Ctx, draft: Draft) -> None:
+    """gzipCompress, html, plain (html wins over plain; both absent → 40870)."""
+    compressed = ctx.params.boolean("gzipCompress", empty=40860, invalid=40861)
+    html = ctx.params.raw("html", blank_absent=True)
+    if html is not None:
+        if compressed:
+            html = _unzip(html, 40865)
+        if not values.is_text(html):
+            raise ApiError(40871)
+    plain = ctx.params.raw("plain", blank_absent=True)
+    if plain is not None:
+        if compressed:
+            plain = _unzip(plain, 40866)
+        if not values.is_text(plain):
+            raise ApiError(40831)
+    if html is None and plain is None:
+        raise ApiError(40870)
+    draft.html = html
+    draft.plain = None if html is not None else plain
+
+
+def _content_summary(ctx: Ctx, draft: Draft) -> None:
+    draft.content_summary = ctx.params.text("contentSummary", invalid=40878, blank_absent=True,
+                                            max_bytes=MAX_SUMMARY_BYTES)
+
+
+def _label(ctx: Ctx, draft: Draft) -> None:
+    label_id = ctx.params.id("labelId", invalid=40103, blank_absent=True)
+    if label_id is not None:
+        draft.label_id = label.get(ctx.session, ctx.account.id, label_id).id
+        return
+    name = ctx.params.text("labelName", invalid=40105, blank_absent=True, line=True, max_len=255)
+    if name is not None:
+        draft.label_id = label.ensure(ctx.store, ctx.session, ctx.account.id, name, ctx.now).id
+
+
+def _headers(ctx: Ctx, draft: Draft) -> None:
+    text = ctx.params.raw("headers", blank_absent=True)
+    if text is None:
+        return
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ApiError(40869) from None
+    if data is None or data == {}:
+        raise ApiError(40868)
+    if not isinstance(data, dict):
+        raise ApiError(40869)
+    for name, value in data.items():
+        if not HEADER_NAME.fullmatch(name) or not isinstance(value, str) or not values.is_line(value):
+            raise ApiError(40869)
+    if draft.list_mode and len(text.encode("utf-8")) > MAX_HEADERS_LIST_MODE:
+        raise ApiError(40869)
+    for name, value in data.items():
+        if name.lower().startswith("sc-custom-") and (value.strip() == "" or "." in value):
+            raise ApiError(40902)
+    draft.headers = {name: value for name, value in data.items() if name.lower() not in RESERVED_HEADERS}
+
+
+def _files(ctx: Ctx, draft: Draft) -> None:
+    """attachments (and embeddedImage, the same rules), then embeddedCid."""
+    params = ctx.params
+    for name in ("attachments", "embeddedImage"):
+        if any(part.filename.strip() == "" for part in params.files.get(name, [])):
+            raise ApiError(40818)
+        if params.has(name):
+            raise ApiError(40867)
+    attachments = params.files.get("attachments", [])
+    images = params.files.get("embeddedImage", [])
+    if sum(len(part.data) for part in attachments + images) > sending.MAX_FILE_BYTES:
+        raise ApiError(40819)
+    cids_text = params.raw("embeddedCid", blank_absent=True, as_list=True)
+    cids = values.split_list(cids_text) if cids_text is not None else []
+    if len(cids) != len(images):
+        raise ApiError(40875)
+    draft.files = [sending.FileIn(p.filename, p.content_type, p.data) for p in attachments]
+    draft.files += [sending.FileIn(p.filename, p.content_type, p.data, cid) for p, cid in zip(images, cids)]
+
+
+def _resp_email_id(ctx: Ctx, draft: Draft) -> None:
+    draft.resp_email_id = ctx.params.boolean("respEmailId", empty=40858, invalid=40859, default=True)
+
+
+def _notification(ctx: Ctx, draft: Draft) -> None:
+    use = ctx.params.boolean("useNotification", empty=40828, invalid=40829)
+    to = ctx.params.parsed("dispositionNotificationTo", lambda t: t if values.is_address(t) else None,
+                           invalid=40829, blank_absent=True)
+    draft.notification_to = to if to is not None else (draft.from_address if use else None)
+
+
+def _send_request_id(ctx: Ctx, draft: Draft) -> None:
+    draft.send_request_id = ctx.params.token("sendRequestId", blank_absent=True)
+
+
+def _template(ctx: Ctx, draft: Draft) -> None:
+    name = ctx.params.token("templateInvokeName", required=True, empty=40823)
+    found = templates.find(ctx.session, ctx.account.id, name)
+    if found is None:
+        raise ApiError(40823)
+    if found.template_stat != templates.APPROVED:
+        raise ApiError(40824)
+    if found.template_type != ctx.api_user.email_type:
+        raise ApiError(40825)
+    draft.template = found
+
+
+def _meeting(ctx: Ctx, draft: Draft) -> None:
+    p = ctx.params
+    start = p.datetime("startTime", required=True, empty=40832, invalid=40833)
+    end = p.datetime("endTime", required=True, empty=40834, invalid=40835)
+    if end < start:
+        raise ApiError(40835)
+    title = p.text("title", required=True, empty=40836, invalid=40837, line=True, max_len=255)
+    organizer_name = p.text("organizerName", required=True, empty=40838, invalid=40839, line=True, max_len=255)
+    organizer_email = p.parsed("organizerEmail", lambda t: t if values.is_address(t) else None, required=True,
+                               empty=40840, invalid=40841)
+    location = p.text("location", required=True, empty=40842, invalid=40843, line=True, max_len=255)
+    description = p.text("description", invalid=40845, blank_absent=True, max_len=2000)
+    names = p.items("participatorNames", required=True, empty=40846)
+    if any(not values.is_line(n) or len(n) > 255 for n in names):
+        raise ApiError(40847)
+    emails = p.items("participatorEmails", empty=40848, blank_absent=True)
+    if emails is not None:
+        if any(not values.is_address(e) for e in emails):
+            raise ApiError(40849)
+        if len(emails) != len(names):
+            raise ApiError(40850)
+    uid = p.token("uid", blank_absent=True)
+    cancel = p.boolean("isCancel", empty=40876, invalid=40876)
+    update = p.boolean("isUpdate", empty=40876, invalid=40876)
+    alarm = p.scalar("valarmTime")
+    alarm_minutes = values.parse_int(alarm) if alarm is not None else None  # a non-int is ignored
+    draft.meeting = calendars.Meeting(start, end, title, organizer_name, organizer_email, location, description,
+                                      names, emails, uid, cancel, update, alarm_minutes)
+
+
+# recipients and acceptance ----------------------------------------------------------------------
+def _normal_recipients(draft: Draft) -> list[sending.Recipient]:
+    xs = draft.xsmtpapi
+    if xs is not None and xs.to is not None:
+        result = []
+        for index, entry in enumerate(xs.to):
+            _, address = values.parse_mailbox(entry)
+            result.append(sending.Recipient(address, [entry], variables=xs.variables(index)))
+        return result
+    variables = xs.variables(0) if xs is not None else {}
+    result = []
+    for entry in draft.to + draft.cc:
+        _, address = values.parse_mailbox(entry)
+        result.append(sending.Recipient(address, draft.to, draft.cc, variables=variables))
+    for entry in draft.bcc:
+        _, address = values.parse_mailbox(entry)
+        result.append(sending.Recipient(address, draft.to, draft.cc, [entry], variables=variables))
+    return result
+
+
+def _content(ctx: Ctx, draft: Draft, calendar_text: str | None = None) -> sending.Content:
+    subject, html, plain, summary = draft.subject, draft.html, draft.plain, draft.content_summary
+    invoke_name = None
+    if draft.template is not None:
+        t = draft.template
+        subject = subject if subject is not None else t.subject
+        html, plain = t.html, (t.text or None)
+        summary = summary if summary is not None else (t.content_summary or None)
+        invoke_name = t.invoke_name
+    return sending.Content(
+        from_address=draft.from_address, from_name=draft.from_name, reply_to=draft.reply_to, subject=subject or "",
+        html=html, plain=plain, content_summary=summary, label_id=draft.label_id, headers=draft.headers,
+        notification_to=draft.notification_to, template_invoke_name=invoke_name,
+        xsmtpapi=draft.xsmtpapi.kept() if draft.xsmtpapi is not None else "{}", calendar=calendar_text,
+        files=draft.files)
+
+
+def _final_checks(ctx: Ctx, draft: Draft, recipients: int) -> None:
+    sending.check_duplicate(ctx.session, ctx.account.id, draft.send_request_id, ctx.now)
+    quota.consume(ctx.session, ctx.account.id, ctx.account.quota, ctx.today(), recipients)
+    sending.remember(ctx.session, ctx.account.id, draft.send_request_id, ctx.now)
+
+
+def _accept(ctx: Ctx, draft: Draft) -> dict | Reply:
+    if draft.list_mode:
+        return _accept_lists(ctx, draft)
+    recipients = _normal_recipients(draft)
+    _final_checks(ctx, draft, len(recipients))
+    message_id = sending.new_message_id(ctx.store, ctx.session, ctx.account.id, ctx.now)
+    calendar_text = None
+    if draft.meeting is not None:
+        meeting = draft.meeting
+        uid = meeting.uid or message_id
+        sequence = calendars.next_sequence(ctx.session, ctx.account.id, uid, meeting.cancel or meeting.update)
+        calendar_text = calendars.build(meeting, uid, sequence, ctx.settings.timezone, ctx.now)
+    content = _content(ctx, draft, calendar_text)
+    attachments = sending.store_files(ctx.session, ctx.account.id, message_id, content.files)
+    mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
+                                 message_id=message_id, content=content, recipients=recipients,
+                                 attachments=attachments, now=ctx.now)
+    events.on_accepted(ctx, mails, message_id)
+    return {"emailIdList": [m.email_id for m in mails]} if draft.resp_email_id else {}
+
+
+def _accept_lists(ctx: Ctx, draft: Draft) -> Reply:
+    snapshots = [(found, addresslist.members_of(ctx.session, found.id)) for found in draft.lists]
+    _final_checks(ctx, draft, sum(len(members) for _, members in snapshots))
+    content = _content(ctx, draft)
+    attachments = None
+    task_ids = []
+    for found, members in snapshots:
+        message_id = sending.new_message_id(ctx.store, ctx.session, ctx.account.id, ctx.now)
+        if attachments is None:
+            attachments = sending.store_files(ctx.session, ctx.account.id, message_id, content.files)
+        task = sending.new_task(ctx.store, ctx.session, ctx.account.id, ctx.api_user.name, found.address,
+                                message_id, len(members), ctx.now)
+        recipients = [sending.Recipient(m.member, [m.member],
+                                        variables=render.member_variables(m.vars, m.name, m.member))
+                      for m in members]
+        mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
+                                     message_id=message_id, content=content, recipients=recipients,
+                                     attachments=attachments, now=ctx.now, task_id=task.id)
+        events.on_accepted(ctx, mails, message_id, task_id=task.id)
+        sending.finish_task(ctx.session, task, ctx.now)
+        task_ids.append(task.id)
+    return Reply(40821, {"maillistTaskId": task_ids})
+
+
+# the actions ------------------------------------------------------------------------------------
+@declare(*SEND_PARAMS)
+def send(ctx: Ctx) -> dict | Reply:
+    """Send one mail to to/cc/bcc, one per xsmtpapi.to entry, or to address lists (useAddressList)."""
+    draft = Draft()
+    _from(ctx, draft)
+    _use_address_list(ctx, draft)
+    _xsmtpapi(ctx, draft, required=False)
+    _recipients(ctx, draft)
+    _reply_to(ctx, draft)
+    _subject(ctx, draft, required=True)
+    _body(ctx, draft)
+    _content_summary(ctx, draft)
+    _label(ctx, draft)
+    _headers(ctx, draft)
+    _files(ctx, draft)
+    _resp_email_id(ctx, draft)
+    _notification(ctx, draft)
+    _send_request_id(ctx, draft)
+    return _accept(ctx, draft)
+
+
+@declare(*TEMPLATE_PARAMS)
+def sendtemplate(ctx: Ctx) -> dict | Reply:
+    """Send an approved template, rendered per xsmtpapi.to entry or per address-list member."""
+    draft = Draft()
+    _from(ctx, draft)
+    _template(ctx, draft)
+    _use_address_list(ctx, draft)
+    _xsmtpapi(ctx, draft, required=True)
+    if draft.list_mode:
+        _aliases(ctx, draft)
+    _reply_to(ctx, draft)
+    _subject(ctx, draft, required=False)
+    if not (draft.subject or draft.template.subject):
+        raise ApiError(40826)  # cannot arise through the API: a template always has a subject
+    _content_summary(ctx, draft)
+    _label(ctx, draft)
+    _headers(ctx, draft)
+    _files(ctx, draft)
+    _resp_email_id(ctx, draft)
+    _notification(ctx, draft)
+    _send_request_id(ctx, draft)
+    return _accept(ctx, draft)
+
+
+@declare(*CALENDAR_PARAMS)
+def sendcalendar(ctx: Ctx) -> dict:
+    """Send a meeting invitation (or update, or cancellation) with an iCalendar part."""
+    draft = Draft()
+    _from(ctx, draft)
+    _xsmtpapi(ctx, draft, required=False)
+    _recipients(ctx, draft)
+    _reply_to(ctx, draft)
+    _subject(ctx, draft, required=True)
+    _body(ctx, draft)
+    _content_summary(ctx, draft)
+    _label(ctx, draft)
+    _headers(ctx, draft)
+    _files(ctx, draft)
+    _resp_email_id(ctx, draft)
+    _send_request_id(ctx, draft)
+    _meeting(ctx, draft)
+    return _accept(ctx, draft)
+
+
+@declare("maillistTaskId")
+def taskinfo(ctx: Ctx) -> dict:
+    """The state of an address-list task (6001 for every fault)."""
+    task_id = ctx.params.id("maillistTaskId", required=True, empty=6001, invalid=6001)
+    task = sending.get_task(ctx.session, ctx.account.id, task_id)
+    status = ctx.word("请求完毕", "completed") if task.status == "completed" else ctx.word("请求中", "requesting")
+    return {"data": {"maillistTaskId": task.id, "apiUser": task.api_user, "addressList": task.address_list,
+                     "memberCount": task.member_count, "gmtCreated": ctx.fmt(task.created_at),
+                     "gmtUpdated": ctx.fmt(task.updated_at), "status": status}}

@@ -1,0 +1,114 @@
+"""The RFC 5322 message of one stored mail, built with the stdlib `email` package.
+
+Structure: text/plain and/or text/html (multipart/alternative when both, plus text/calendar for
+calendar mails); inline images make the html part multipart/related (Content-ID); attachments
+make the whole multipart/mixed.
+"""
+
+import json
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+
+from ..protocol import values
+from .outbox import Mail, MailFile
+
+# Names that `headers` cannot set (api.md §2.1 mail/send).
+RESERVED_HEADERS = frozenset(h.lower() for h in (
+    "From", "To", "Cc", "Bcc", "Subject", "Reply-To", "Content-Type", "Content-Transfer-Encoding",
+    "MIME-Version"))
+
+
+def _mailbox(text: str) -> str:
+    parsed = values.parse_mailbox(text)
+    if parsed is None:
+        return text
+    name, address = parsed
+    return _format(name, address)
+
+
+def _format(name: str, address: str) -> str:
+    try:
+        local, domain = address.rsplit("@", 1)
+        return str(Address(display_name=name, username=local, domain=domain))
+    except Exception:  # unusual but valid local parts: fall back to the plain formatter
+        return formataddr((name, address))
+
+
+def _set(message: EmailMessage, name: str, value: str) -> None:
+    try:
+        message[name] = value
+    except Exception:  # a value the header class cannot parse: keep it as unstructured text
+        from email.header import Header
+
+        message[name] = Header(value, "utf-8").encode()
+
+
+def build(mail: Mail, files: list[MailFile]) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    attachments = [f for f in files if not f.content_id]
+    images = [f for f in files if f.content_id]
+    html, plain = mail.html, mail.plain
+    if html is not None and plain is not None:
+        message.set_content(plain)
+        message.add_alternative(html, subtype="html")
+        html_part = message.get_payload()[1]
+    elif html is not None:
+        message.set_content(html, subtype="html")
+        html_part = message
+    else:
+        message.set_content(plain or "")
+        html_part = message
+    if mail.calendar:
+        method = "CANCEL" if "METHOD:CANCEL" in mail.calendar else "REQUEST"
+        if message.get_content_maintype() != "multipart":
+            message.make_alternative()
+        message.add_alternative(mail.calendar, subtype="calendar", params={"method": method})
+        if html_part is message:
+            html_part = message.get_payload()[0]
+    for image in images:
+        maintype, _, subtype = image.content_type.partition("/")
+        html_part.add_related(image.data, maintype or "application", subtype or "octet-stream",
+                              cid=f"<{image.content_id}>", filename=image.filename or None,
+                              disposition="inline")
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(item.data, maintype or "application", subtype or "octet-stream",
+                               filename=item.filename)
+    # headers: standard ones first, then the custom ones of `headers`
+    custom = json.loads(mail.headers or "{}")
+    _set(message, "From", _format(mail.from_name, mail.from_address))
+    to = json.loads(mail.to or "[]")
+    if to:
+        _set(message, "To", ", ".join(_mailbox(t) for t in to))
+    cc = json.loads(mail.cc or "[]")
+    if cc:
+        _set(message, "Cc", ", ".join(_mailbox(c) for c in cc))
+    reply_to = json.loads(mail.reply_to or "[]")
+    if reply_to:
+        _set(message, "Reply-To", ", ".join(_mailbox(r) for r in reply_to))
+    _set(message, "Subject", mail.subject)
+    _set(message, "Date", format_datetime(_aware(mail.request_time)))
+    if not any(k.lower() == "message-id" for k in custom):
+        _set(message, "Message-ID", f"<{mail.message_id}.{mail.position}@sendcloud.test>")
+    if mail.notification_to:
+        _set(message, "Disposition-Notification-To", mail.notification_to)
+    _set(message, "X-SendCloud-EmailId", mail.email_id)
+    for name, value in custom.items():
+        if name.lower() in RESERVED_HEADERS:
+            continue
+        if name in message:
+            del message[name]
+        _set(message, name, value)
+    return message
+
+
+def _aware(moment):
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def raw(mail: Mail, files: list[MailFile]) -> bytes:
+    return build(mail, files).as_bytes()

@@ -1,0 +1,204 @@
+"""Accepting a send (api.md §2.1, §1.10, §1.11): ids, duplicate requests, tasks, stored mails.
+
+A send becomes one Mail per recipient, rendered for that recipient (§3); its files are stored
+once (MailFile) and referenced by every mail of the send.
+"""
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, select
+
+from ..codes import ApiError
+from ..store.db import TRAFFIC_TABLES, Store
+from . import render
+from .outbox import Mail, MailFile
+
+DUPLICATE_WINDOW = timedelta(hours=1)
+MAX_FILE_BYTES = 10485760
+
+
+class SendRequest(SQLModel, table=True):
+    """A `sendRequestId` an account had accepted, and when (duplicates within 1 h get 40000)."""
+
+    __tablename__ = "sendrequest"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    key: str  # sha256 of the id (ids of any length compare whole)
+    request_id: str
+    accepted_at: datetime
+
+
+class MailTask(SQLModel, table=True):
+    """An address-list task (one per alias of a list-mode send); `id` is the maillistTaskId."""
+
+    __tablename__ = "mailtask"
+    id: int = Field(primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    api_user: str
+    address_list: str  # the alias text at request time
+    message_id: str = Field(index=True)
+    member_count: int = 0
+    status: str = "requesting"  # requesting | completed
+    created_at: datetime
+    updated_at: datetime
+
+
+TRAFFIC_TABLES.update({SendRequest.__tablename__, MailTask.__tablename__})
+
+
+# duplicate requests ---------------------------------------------------------------------------
+def _key(request_id: str) -> str:
+    return hashlib.sha256(request_id.encode("utf-8")).hexdigest()
+
+
+def check_duplicate(session: Session, account_id: int, request_id: str | None, now: datetime) -> None:
+    """40000 when the account accepted this id within the last hour (caller holds the write lock)."""
+    if request_id is None:
+        return
+    row = session.exec(select(SendRequest).where(SendRequest.account_id == account_id,
+                                                 SendRequest.key == _key(request_id))).first()
+    if row is not None and _aware(row.accepted_at) > now - DUPLICATE_WINDOW:
+        raise ApiError(40000)
+
+
+def remember(session: Session, account_id: int, request_id: str | None, now: datetime) -> None:
+    if request_id is None:
+        return
+    row = session.exec(select(SendRequest).where(SendRequest.account_id == account_id,
+                                                 SendRequest.key == _key(request_id))).first()
+    if row is None:
+        row = SendRequest(account_id=account_id, key=_key(request_id), request_id=request_id, accepted_at=now)
+    row.accepted_at = now
+    session.add(row)
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# identifiers ------------------------------------------------------------------------------------
+def new_message_id(store: Store, session: Session, account_id: int, now: datetime) -> str:
+    """`<epochMs>_<accountNo>_<seq>_<rand>.sc-10_0_0_1-inbound` (§1.10)."""
+    seq = store.next_id(session, "message", first=1)
+    epoch_ms = int(now.timestamp() * 1000)
+    return f"{epoch_ms}_{account_id}_{seq}_{secrets.randbelow(10000)}.sc-10_0_0_1-inbound"
+
+
+def email_id(message_id: str, index: int, address: str) -> str:
+    return f"{message_id}{index}${address}"
+
+
+# content ----------------------------------------------------------------------------------------
+@dataclass
+class FileIn:
+    filename: str
+    content_type: str
+    data: bytes
+    content_id: str | None = None
+
+
+@dataclass
+class Content:
+    """Everything of a send that is the same for every recipient (before rendering)."""
+
+    from_address: str
+    from_name: str
+    reply_to: list[str]
+    subject: str
+    html: str | None
+    plain: str | None
+    content_summary: str | None = None
+    label_id: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    notification_to: str | None = None
+    template_invoke_name: str | None = None
+    xsmtpapi: str = "{}"
+    calendar: str | None = None
+    files: list[FileIn] = field(default_factory=list)
+
+
+@dataclass
+class Recipient:
+    address: str  # the bare address as sent
+    to: list[str]  # the visible To of this mail (mailboxes as sent)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+def store_files(session: Session, account_id: int, message_id: str, files: list[FileIn]) -> list[dict]:
+    """Store the send's files once; the returned list is each mail's `attachments` value."""
+    listed = []
+    for position, item in enumerate(files):
+        row = MailFile(account_id=account_id, message_id=message_id, position=position, filename=item.filename,
+                       content_type=item.content_type, content_id=item.content_id, size=len(item.data),
+                       data=item.data)
+        session.add(row)
+        session.flush()
+        listed.append({"filename": item.filename, "contentType": item.content_type, "size": len(item.data),
+                       "contentId": item.content_id, "fileId": row.id})
+    return listed
+
+
+def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str, content: Content,
+                 recipients: list[Recipient], attachments: list[dict], now: datetime,
+                 task_id: int | None = None) -> list[Mail]:
+    """One Mail per recipient, index = position in `recipients`, rendered for that recipient."""
+    mails = []
+    attachments_json = json.dumps(attachments, ensure_ascii=False)
+    headers_json = json.dumps(content.headers, ensure_ascii=False)
+    reply_to_json = json.dumps(content.reply_to, ensure_ascii=False)
+    for index, recipient in enumerate(recipients):
+        eid = email_id(message_id, index, recipient.address)
+        address = recipient.address
+        variables = recipient.variables
+        mail = Mail(
+            account_id=account_id, email_id=eid, message_id=message_id, api_user=api_user, recipient=address,
+            recipient_key=address.lower(), recipient_domain=address.rsplit("@", 1)[-1].lower(),
+            from_address=content.from_address, from_name=content.from_name,
+            to=json.dumps(recipient.to, ensure_ascii=False), cc=json.dumps(recipient.cc, ensure_ascii=False),
+            bcc=json.dumps(recipient.bcc, ensure_ascii=False), reply_to=reply_to_json,
+            subject=render.substitute(content.subject, variables, eid),
+            html=render.substitute(content.html, variables, eid),
+            plain=render.substitute(content.plain, variables, eid),
+            content_summary=content.content_summary, headers=headers_json, label_id=content.label_id,
+            template_invoke_name=content.template_invoke_name, maillist_task_id=task_id,
+            variables=json.dumps(variables, ensure_ascii=False), attachments=attachments_json,
+            status="request", sub_stat=0, request_time=now, status_time=now, position=index,
+            notification_to=content.notification_to, calendar=content.calendar, xsmtpapi=content.xsmtpapi,
+        )
+        session.add(mail)
+        mails.append(mail)
+    session.flush()
+    return mails
+
+
+# tasks ------------------------------------------------------------------------------------------
+def new_task(store: Store, session: Session, account_id: int, api_user: str, alias: str, message_id: str,
+             member_count: int, now: datetime) -> MailTask:
+    task = MailTask(id=store.next_id(session, "maillisttask", first=1), account_id=account_id, api_user=api_user,
+                    address_list=alias, message_id=message_id, member_count=member_count, status="requesting",
+                    created_at=now, updated_at=now)
+    session.add(task)
+    session.flush()
+    return task
+
+
+def finish_task(session: Session, task: MailTask, now: datetime) -> None:
+    task.status, task.updated_at = "completed", now
+    session.add(task)
+
+
+def get_task(session: Session, account_id: int, task_id: int) -> MailTask:
+    task = session.get(MailTask, task_id)
+    if task is None or task.account_id != account_id:
+        raise ApiError(6001)
+    return task
