@@ -58,6 +58,7 @@ def control_routers() -> list:
     """The /_emulator routers (control-api.md), in the order they appear in /docs."""
     from .control import accounts as control_accounts
     from .control import system
+    from .control import mails as control_mails
     from .control import templates as control_templates
 
-    return [system.router, control_accounts.router, control_templates.router]
+    return [system.router, control_accounts.router, control_templates.router, control_mails.router]

@@ -47,6 +47,7 @@ def _set(message: EmailMessage, name: str, value: str) -> None:
 
 def build(mail: Mail, files: list[MailFile]) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
+    _headers(message, mail)
     attachments = [f for f in files if not f.content_id]
     images = [f for f in files if f.content_id]
     html, plain = mail.html, mail.plain
@@ -62,11 +63,10 @@ def build(mail: Mail, files: list[MailFile]) -> EmailMessage:
         html_part = message
     if mail.calendar:
         method = "CANCEL" if "METHOD:CANCEL" in mail.calendar else "REQUEST"
-        if message.get_content_maintype() != "multipart":
+        if message.get_content_type() != "multipart/alternative":
             message.make_alternative()
-        message.add_alternative(mail.calendar, subtype="calendar", params={"method": method})
-        if html_part is message:
             html_part = message.get_payload()[0]
+        message.add_alternative(mail.calendar, subtype="calendar", params={"method": method})
     for image in images:
         maintype, _, subtype = image.content_type.partition("/")
         html_part.add_related(image.data, maintype or "application", subtype or "octet-stream",
@@ -76,7 +76,11 @@ def build(mail: Mail, files: list[MailFile]) -> EmailMessage:
         maintype, _, subtype = item.content_type.partition("/")
         message.add_attachment(item.data, maintype or "application", subtype or "octet-stream",
                                filename=item.filename)
-    # headers: standard ones first, then the custom ones of `headers`
+    return message
+
+
+def _headers(message: EmailMessage, mail: Mail) -> None:
+    """The standard headers, then the custom ones of `headers` (reserved names are never set)."""
     custom = json.loads(mail.headers or "{}")
     _set(message, "From", _format(mail.from_name, mail.from_address))
     to = json.loads(mail.to or "[]")
@@ -101,7 +105,6 @@ def build(mail: Mail, files: list[MailFile]) -> EmailMessage:
         if name in message:
             del message[name]
         _set(message, name, value)
-    return message
 
 
 def _aware(moment):

@@ -76,3 +76,106 @@ class MailEvent(SQLModel, table=True):
 
 
 TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__, MailFile.__tablename__})
+
+
+# queries of the outbox API (control-api.md "Sent mail") -----------------------------------------
+from dataclasses import dataclass  # noqa: E402
+
+from sqlalchemy import func, or_  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+
+@dataclass
+class MailFilter:
+    account_id: int | None = None
+    api_user: str | None = None
+    to: str | None = None
+    from_: str | None = None
+    subject: str | None = None
+    label_id: int | None = None
+    template_invoke_name: str | None = None
+    message_id: str | None = None
+    maillist_task_id: int | None = None
+    status: str | None = None
+    since: datetime | None = None
+    q: str | None = None
+
+    def where(self) -> list:
+        found = []
+        if self.account_id is not None:
+            found.append(Mail.account_id == self.account_id)
+        if self.api_user is not None:
+            found.append(Mail.api_user == self.api_user)
+        if self.to is not None:
+            found.append(Mail.recipient_key == self.to.strip().lower())
+        if self.from_ is not None:
+            found.append(func.lower(Mail.from_address) == self.from_.strip().lower())
+        if self.subject is not None:
+            found.append(Mail.subject.contains(self.subject, autoescape=True))
+        if self.label_id is not None:
+            found.append(Mail.label_id == self.label_id)
+        if self.template_invoke_name is not None:
+            found.append(Mail.template_invoke_name == self.template_invoke_name)
+        if self.message_id is not None:
+            found.append(Mail.message_id == self.message_id)
+        if self.maillist_task_id is not None:
+            found.append(Mail.maillist_task_id == self.maillist_task_id)
+        if self.status is not None:
+            found.append(Mail.status == self.status)
+        if self.since is not None:
+            found.append(Mail.request_time >= self.since)
+        if self.q is not None:
+            found.append(or_(Mail.subject.contains(self.q, autoescape=True),
+                             Mail.html.contains(self.q, autoescape=True),
+                             Mail.plain.contains(self.q, autoescape=True)))
+        return found
+
+
+def search(session: Session, flt: MailFilter, offset: int, limit: int, newest_first: bool = True) -> tuple[list[Mail], int]:
+    where = flt.where()
+    total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
+    order = Mail.id.desc() if newest_first else Mail.id.asc()
+    rows = session.exec(select(Mail).where(*where).order_by(order).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def by_email_id(session: Session, email_id: str) -> Mail | None:
+    return session.exec(select(Mail).where(Mail.email_id == email_id)).first()
+
+
+def events_of(session: Session, mail: Mail) -> list[MailEvent]:
+    return list(session.exec(select(MailEvent).where(MailEvent.mail_id == mail.id).order_by(MailEvent.id)).all())
+
+
+def files_of(session: Session, mail: Mail) -> list[MailFile]:
+    """The mail's attachments and inline images, in the order of its `attachments` list."""
+    import json
+
+    ids = [item.get("fileId") for item in json.loads(mail.attachments or "[]")]
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.exec(select(MailFile).where(MailFile.id.in_(ids))).all()}
+    return [rows[i] for i in ids if i in rows]
+
+
+def delete_mails(session: Session, mails: list[Mail]) -> int:
+    """Delete mails with their events (and every other row pointing at them) and orphaned files."""
+    import json
+
+    from sqlmodel import SQLModel
+
+    if not mails:
+        return 0
+    ids = [m.id for m in mails]
+    file_ids = {item.get("fileId") for m in mails for item in json.loads(m.attachments or "[]")}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            if table.name != Mail.__tablename__ and "mail_id" in table.c:
+                session.exec(table.delete().where(table.c.mail_id.in_(chunk)))
+        session.exec(Mail.__table__.delete().where(Mail.id.in_(chunk)))
+    for file_id in sorted(i for i in file_ids if i is not None):
+        used = session.exec(select(Mail.id).where(Mail.attachments.contains(f'"fileId": {file_id}}}'))).first()
+        if used is None:
+            session.exec(MailFile.__table__.delete().where(MailFile.id == file_id))
+    return len(ids)

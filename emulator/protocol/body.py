@@ -43,6 +43,7 @@ def parse_multipart(raw: bytes, content_type: str) -> tuple[dict[str, list[str]]
     for part in message.get_payload():
         if not hasattr(part, "get_param"):
             continue
+        _utf8_headers(part)
         name = part.get_param("name", header="content-disposition")
         if name is None:
             continue
@@ -62,6 +63,14 @@ def parse_multipart(raw: bytes, content_type: str) -> tuple[dict[str, list[str]]
             text = data.decode("utf-8", errors="replace")
         fields.setdefault(name, []).append(text)
     return fields, files
+
+
+def _utf8_headers(part) -> None:
+    """Raw UTF-8 in part headers (e.g. `filename="清单.txt"`, as browsers and httpx send it) is
+    kept as surrogates by the parser; decode those headers as UTF-8."""
+    for key, value in list(part.raw_items()):
+        if isinstance(value, str) and any("\udc80" <= c <= "\udcff" for c in value):
+            part.replace_header(key, value.encode("ascii", "surrogateescape").decode("utf-8", "replace"))
 
 
 def build_params(query_string: bytes, content_type: str, body: bytes) -> Params:

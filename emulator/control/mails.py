@@ -1,0 +1,222 @@
+"""/_emulator/mails: the outbox (control-api.md "Sent mail").
+
+`wait=` long-polls without holding a transaction or a worker thread: each look is a short read
+in the thread pool, and the request sleeps asynchronously between looks.
+"""
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..domain import accounts, mime, outbox
+from . import ADMIN, TAG
+
+router = APIRouter(prefix="/_emulator/mails", tags=[TAG], dependencies=ADMIN)
+
+MAX_WAIT = 30.0
+POLL_SECONDS = 0.1
+
+
+def _iso(request: Request, moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(request.app.state.settings.tz).isoformat(timespec="seconds")
+
+
+def _since(request: Request, text: str | None) -> datetime | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(status_code=400, detail="since: not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=request.app.state.settings.tz)
+    return moment.astimezone(UTC)
+
+
+class Filters:
+    """The shared query filters of the outbox routes."""
+
+    def __init__(
+        self,
+        request: Request,
+        account: str | None = Query(default=None, description="the account's userName"),
+        apiUser: str | None = Query(default=None),
+        to: str | None = Query(default=None, description="exact recipient (case-insensitive)"),
+        from_: str | None = Query(default=None, alias="from"),
+        subject: str | None = Query(default=None, description="substring"),
+        labelId: int | None = Query(default=None),
+        templateInvokeName: str | None = Query(default=None),
+        messageId: str | None = Query(default=None),
+        maillistTaskId: int | None = Query(default=None),
+        status: Literal["request", "deliver", "invalid", "soft_bounce"] | None = Query(default=None),
+        since: str | None = Query(default=None, description="ISO 8601; without an offset, the emulator's zone"),
+        q: str | None = Query(default=None, description="substring of subject, html or plain"),
+    ):
+        self.account = account
+        self.filter = outbox.MailFilter(api_user=apiUser, to=to, from_=from_, subject=subject, label_id=labelId,
+                                        template_invoke_name=templateInvokeName, message_id=messageId,
+                                        maillist_task_id=maillistTaskId, status=status,
+                                        since=_since(request, since), q=q)
+
+    def resolve(self, session) -> outbox.MailFilter | None:
+        """The filter with the account's id, or None when the account does not exist (no match)."""
+        if self.account is not None:
+            found = accounts.find_account(session, user_name=self.account)
+            if found is None:
+                return None
+            self.filter.account_id = found.id
+        return self.filter
+
+
+def _user_names(session, mails: list[outbox.Mail]) -> dict[int, str]:
+    ids = {m.account_id for m in mails}
+    return {i: a.user_name for i in ids if (a := session.get(accounts.Account, i)) is not None}
+
+
+def summary(request: Request, mail: outbox.Mail, account: str | None) -> dict:
+    return {
+        "emailId": mail.email_id, "messageId": mail.message_id, "account": account, "apiUser": mail.api_user,
+        "from": mail.from_address, "fromName": mail.from_name, "to": mail.recipient,
+        "subject": mail.subject, "status": mail.status, "subStat": mail.sub_stat or None,
+        "labelId": mail.label_id or None, "templateInvokeName": mail.template_invoke_name,
+        "maillistTaskId": mail.maillist_task_id, "hasAttachments": mail.attachments not in ("", "[]"),
+        "createdAt": _iso(request, mail.request_time),
+    }
+
+
+def full(request: Request, session, mail: outbox.Mail, account: str | None) -> dict:
+    view = summary(request, mail, account)
+    view.update({
+        "recipient": mail.recipient,
+        "toList": json.loads(mail.to or "[]"),
+        "cc": json.loads(mail.cc or "[]"),
+        "bcc": json.loads(mail.bcc or "[]"),
+        "replyTo": json.loads(mail.reply_to or "[]"),
+        "html": mail.html,
+        "plain": mail.plain,
+        "contentSummary": mail.content_summary,
+        "headers": json.loads(mail.headers or "{}"),
+        "variables": json.loads(mail.variables or "{}"),
+        "xsmtpapi": json.loads(mail.xsmtpapi or "{}"),
+        "dispositionNotificationTo": mail.notification_to,
+        "calendar": mail.calendar,
+        "attachments": [{k: v for k, v in item.items() if k != "fileId"}
+                        for item in json.loads(mail.attachments or "[]")],
+        "statusTime": _iso(request, mail.status_time),
+        "events": [{"event": e.event, "subStat": e.sub_stat, "url": e.url, "createdAt": _iso(request, e.created_at)}
+                   for e in outbox.events_of(session, mail)],
+    })
+    return view
+
+
+def _look(request: Request, filters: Filters, offset: int, limit: int, newest_first: bool) -> dict:
+    store = request.app.state.store
+    with store.session() as session:
+        flt = filters.resolve(session)
+        if flt is None:
+            return {"total": 0, "items": []}
+        rows, total = outbox.search(session, flt, offset, limit, newest_first)
+        names = _user_names(session, rows)
+        return {"total": total, "items": [summary(request, m, names.get(m.account_id)) for m in rows]}
+
+
+async def _wait_for(request: Request, filters: Filters, offset: int, limit: int, newest_first: bool,
+                    wait: float) -> dict:
+    deadline = time.monotonic() + min(wait, MAX_WAIT)
+    while True:
+        found = await run_in_threadpool(_look, request, filters, offset, limit, newest_first)
+        if found["items"] or time.monotonic() >= deadline:
+            return found
+        await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+
+WAIT = Query(default=None, ge=0, le=MAX_WAIT, description="seconds to hold the request until a match arrives")
+
+
+@router.get("")
+async def list_mails(request: Request, filters: Filters = Depends(), limit: int = Query(default=50, ge=0, le=500),
+                     offset: int = Query(default=0, ge=0), order: Literal["desc", "asc"] = Query(default="desc"),
+                     wait: float | None = WAIT) -> dict:
+    """Stored mails (one per recipient), newest first; `wait` long-polls until something matches."""
+    return await _wait_for(request, filters, offset, limit, order == "desc", wait or 0.0)
+
+
+@router.get("/latest")
+async def latest(request: Request, filters: Filters = Depends(), wait: float | None = WAIT) -> dict:
+    """The newest matching mail in full, or 404."""
+    found = await _wait_for(request, filters, 0, 1, True, wait or 0.0)
+    if not found["items"]:
+        raise HTTPException(status_code=404, detail="no matching mail")
+    return await run_in_threadpool(_full_by_id, request, found["items"][0]["emailId"])
+
+
+@router.delete("")
+def delete_mails(request: Request, filters: Filters = Depends()) -> dict:
+    """Delete the matching mails (no filter: all) with their events."""
+    store = request.app.state.store
+    with store.session(write=True) as session:
+        flt = filters.resolve(session)
+        if flt is None:
+            return {"deleted": 0}
+        rows, _ = outbox.search(session, flt, 0, 2**31 - 1)
+        return {"deleted": outbox.delete_mails(session, rows)}
+
+
+def _get(session, email_id: str) -> outbox.Mail:
+    mail = outbox.by_email_id(session, email_id)
+    if mail is None:
+        raise HTTPException(status_code=404, detail="no such mail")
+    return mail
+
+
+def _full_by_id(request: Request, email_id: str) -> dict:
+    with request.app.state.store.session() as session:
+        mail = _get(session, email_id)
+        return full(request, session, mail, _user_names(session, [mail]).get(mail.account_id))
+
+
+@router.get("/{email_id}")
+def get_mail(request: Request, email_id: str) -> dict:
+    """One mail in full: rendered content, headers, attachments and its events."""
+    return _full_by_id(request, email_id)
+
+
+@router.get("/{email_id}/raw")
+def get_raw(request: Request, email_id: str) -> Response:
+    """The RFC 5322 message (.eml) with every MIME part."""
+    with request.app.state.store.session() as session:
+        mail = _get(session, email_id)
+        data = mime.raw(mail, outbox.files_of(session, mail))
+    return Response(content=data, media_type="message/rfc822",
+                    headers={"Content-Disposition": 'attachment; filename="mail.eml"'})
+
+
+@router.get("/{email_id}/attachments/{index}")
+def get_attachment(request: Request, email_id: str, index: int) -> Response:
+    """One attachment or inline image (0-based, in the order of the mail's `attachments`)."""
+    with request.app.state.store.session() as session:
+        mail = _get(session, email_id)
+        files = outbox.files_of(session, mail)
+        if not 0 <= index < len(files):
+            raise HTTPException(status_code=404, detail="no such attachment")
+        item = files[index]
+    from urllib.parse import quote
+
+    return Response(content=item.data, media_type=item.content_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.filename)}"})
+
+
+@router.delete("/{email_id}", status_code=204)
+def delete_mail(request: Request, email_id: str) -> Response:
+    with request.app.state.store.session(write=True) as session:
+        outbox.delete_mails(session, [_get(session, email_id)])
+    return Response(status_code=204)

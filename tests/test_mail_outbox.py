@@ -1,0 +1,202 @@
+"""/_emulator/mails (control-api.md "Sent mail"): filters, latest, wait, full mail, raw, files, delete."""
+
+import email
+import email.policy
+import json
+import threading
+import time
+
+from .conftest import Api, new_account
+from .test_mail_send import BASE, full, mails, send
+
+
+def test_filters(api, client, account):
+    label_id = api.call("label/add", labelName="outbox-filter")["info"]["data"]["labelId"]
+    first = send(api, to="alpha@example.com", subject="Your reset code", html="<p>code 1234</p>",
+                 labelId=str(label_id))["info"]["emailIdList"][0]
+    second = send(api, to="Beta@Example.com", **{"from": "other@example.com"}, subject="Welcome",
+                  html="", plain="welcome text")["info"]["emailIdList"][0]
+    user = account["userName"]
+    assert [m["emailId"] for m in mails(client, account=user)] == [second, first]  # newest first
+    assert [m["emailId"] for m in mails(client, account=user, order="asc")] == [first, second]
+    assert [m["emailId"] for m in mails(client, account=user, to="beta@example.com")] == [second]
+    assert [m["emailId"] for m in mails(client, account=user, **{"from": "OTHER@example.com"})] == [second]
+    assert [m["emailId"] for m in mails(client, account=user, subject="reset")] == [first]
+    assert [m["emailId"] for m in mails(client, account=user, q="1234")] == [first]
+    assert [m["emailId"] for m in mails(client, account=user, q="welcome text")] == [second]
+    assert [m["emailId"] for m in mails(client, labelId=label_id)] == [first]
+    message_id = full(client, first)["messageId"]
+    assert [m["emailId"] for m in mails(client, messageId=message_id)] == [first]
+    assert [m["emailId"] for m in mails(client, apiUser=account["apiUser"])] == [second, first]
+    assert len(mails(client, account=user, status="deliver")) == 2
+    assert mails(client, account=user, status="invalid") == []
+    assert mails(client, account="no-such-account") == []
+    page = client.get("/_emulator/mails", params={"account": user, "limit": 1, "offset": 1}).json()
+    assert page["total"] == 2 and [m["emailId"] for m in page["items"]] == [first]
+    summary = mails(client, account=user, to="alpha@example.com")[0]
+    for key in ("emailId", "messageId", "account", "apiUser", "from", "to", "subject", "status", "labelId",
+                "createdAt"):
+        assert key in summary
+    assert summary["createdAt"].endswith("+08:00")
+
+
+def test_since_filter(api, client, account):
+    send(api)
+    user = account["userName"]
+    assert len(mails(client, account=user, since="2000-01-01T00:00:00")) == 1
+    assert mails(client, account=user, since="2999-01-01T00:00:00+00:00") == []
+    assert client.get("/_emulator/mails", params={"since": "yesterday"}).status_code == 400
+
+
+def test_bad_filter_values_are_400(client):
+    assert client.get("/_emulator/mails", params={"limit": 501}).status_code == 400
+    assert client.get("/_emulator/mails", params={"order": "sideways"}).status_code == 400
+    assert client.get("/_emulator/mails", params={"wait": 31}).status_code == 400
+
+
+def test_latest(api, client, account):
+    assert client.get("/_emulator/mails/latest", params={"to": "nobody-yet@example.com"}).status_code == 404
+    send(api, to="late@example.com", subject="one")
+    send(api, to="late@example.com", subject="two")
+    latest = client.get("/_emulator/mails/latest", params={"to": "late@example.com", "account": account["userName"]})
+    assert latest.status_code == 200 and latest.json()["subject"] == "two"
+    assert [e["event"] for e in latest.json()["events"]][:1] == ["request"]
+
+
+def test_wait_for_a_mail_sent_later(client, account):
+    api = Api(client, account)
+    target = f"reset-{account['userName']}@example.com"
+
+    def later():
+        time.sleep(1.0)
+        send(api, to=target, subject="Password reset")
+
+    worker = threading.Thread(target=later)
+    started = time.monotonic()
+    worker.start()
+    response = client.get("/_emulator/mails", params={"to": target, "wait": 10})
+    waited = time.monotonic() - started
+    worker.join()
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert [m["subject"] for m in items] == ["Password reset"]
+    assert 0.5 < waited < 9
+
+
+def test_wait_times_out_with_an_empty_list(client):
+    started = time.monotonic()
+    response = client.get("/_emulator/mails", params={"to": "never@example.com", "wait": 0.3})
+    assert response.json() == {"total": 0, "items": []}
+    assert time.monotonic() - started >= 0.3
+
+
+def test_other_requests_served_while_waiting(client, account):
+    api = Api(client, account)
+    results = {}
+
+    def waiter():
+        results["wait"] = client.get("/_emulator/mails", params={"to": "nobody@example.com", "wait": 2})
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    assert send(api)["statusCode"] == 200
+    assert client.get("/_emulator/health").status_code == 200
+    assert time.monotonic() - started < 1.5
+    thread.join()
+    assert results["wait"].json()["items"] == []
+
+
+def test_full_mail_fields(api, client, account):
+    email_id = send(api, to="full@example.com", cc="c@example.com", replyTo="r@example.com",
+                    headers=json.dumps({"X-A": "1"}), contentSummary="sum")["info"]["emailIdList"][0]
+    mail = full(client, email_id)
+    for key in ("emailId", "messageId", "apiUser", "account", "from", "fromName", "to", "cc", "bcc", "replyTo",
+                "subject", "html", "plain", "headers", "labelId", "templateInvokeName", "attachments", "status",
+                "events", "createdAt"):
+        assert key in mail
+    assert mail["account"] == account["userName"] and mail["to"] == "full@example.com"
+    assert mail["cc"] == ["c@example.com"] and mail["replyTo"] == ["r@example.com"]
+    assert mail["headers"] == {"X-A": "1"} and mail["contentSummary"] == "sum"
+    assert [e["event"] for e in mail["events"]][0] == "request"
+    assert client.get("/_emulator/mails/nope$x@example.com").status_code == 404
+    assert client.get("/_emulator/mails/nope$x@example.com/raw").status_code == 404
+
+
+def test_raw_eml_round_trip(api, client):
+    files = [("attachments", ("report.pdf", b"%PDF-1.4\x00\x01binary", "application/pdf")),
+             ("attachments", ("清单.txt", "中文内容".encode(), "text/plain")),
+             ("embeddedImage", ("logo.png", b"\x89PNG\r\n\x1a\nimg", "image/png"))]
+    answer = send(api, **{"from": "Shop <shop@example.com>"}, to="Ann <ann@example.com>", cc="cc@example.com",
+                  subject="Bestellung 订单 %n%", html="<p>hi <img src='cid:logo@x'></p>", embeddedCid="logo@x",
+                  headers=json.dumps({"X-Trace": "t-1", "SC-Custom-Id": "abc"}), useNotification="true",
+                  replyTo="help@example.com", files=files)
+    assert answer["statusCode"] == 200
+    email_id = answer["info"]["emailIdList"][0]
+    response = client.get(f"/_emulator/mails/{email_id}/raw")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("message/rfc822")
+    message = email.message_from_bytes(response.content, policy=email.policy.default)
+    assert message["Subject"] == "Bestellung 订单 %n%"
+    assert message["From"].addresses[0].addr_spec == "shop@example.com"
+    assert message["From"].addresses[0].display_name == "Shop"
+    assert message["To"].addresses[0].addr_spec == "ann@example.com"
+    assert message["Cc"].addresses[0].addr_spec == "cc@example.com"
+    assert message["Reply-To"].addresses[0].addr_spec == "help@example.com"
+    assert message["Disposition-Notification-To"] == "shop@example.com"
+    assert message["X-Trace"] == "t-1" and message["SC-Custom-Id"] == "abc"
+    assert message["Message-ID"] and message["Date"]
+    assert message.get_content_type() == "multipart/mixed"
+    html = message.get_body(preferencelist=("html",))
+    assert html.get_content().strip() == "<p>hi <img src='cid:logo@x'></p>"
+    parts = {part.get_filename(): part for part in message.iter_attachments()}
+    assert parts["report.pdf"].get_content() == b"%PDF-1.4\x00\x01binary"
+    assert parts["清单.txt"].get_payload(decode=True) == "中文内容".encode()
+    inline = [p for p in message.walk() if p.get("Content-ID")]
+    assert len(inline) == 1 and inline[0]["Content-ID"] == "<logo@x>"
+    assert inline[0].get_payload(decode=True) == b"\x89PNG\r\n\x1a\nimg"
+    assert "Bcc" not in message
+
+
+def test_raw_plain_only_and_bcc_hidden(api, client):
+    ids = send(api, to="a@example.com", bcc="hidden@example.com", html="", plain="just text")["info"]["emailIdList"]
+    for email_id in ids:
+        message = email.message_from_bytes(client.get(f"/_emulator/mails/{email_id}/raw").content,
+                                           policy=email.policy.default)
+        assert message.get_content_type() == "text/plain"
+        assert message.get_content().strip() == "just text"
+        assert "hidden@example.com" not in str(message["To"]) and "Bcc" not in message
+
+
+def test_custom_message_id_header(api, client):
+    email_id = send(api, headers=json.dumps({"Message-ID": "<mine@example.com>"}))["info"]["emailIdList"][0]
+    message = email.message_from_bytes(client.get(f"/_emulator/mails/{email_id}/raw").content,
+                                       policy=email.policy.default)
+    assert message["Message-ID"] == "<mine@example.com>"
+
+
+def test_delete_by_filter_and_by_id(client):
+    account = new_account(client)
+    api = Api(client, account)
+    user = account["userName"]
+    ids = send(api, to="d1@example.com;d2@example.com;d3@example.com",
+               files=[("attachments", ("a.txt", b"abc", "text/plain"))])["info"]["emailIdList"]
+    assert client.delete(f"/_emulator/mails/{ids[0]}").status_code == 204
+    assert client.delete(f"/_emulator/mails/{ids[0]}").status_code == 404
+    assert client.get(f"/_emulator/mails/{ids[1]}/attachments/0").content == b"abc"
+    response = client.delete("/_emulator/mails", params={"account": user, "to": "d2@example.com"})
+    assert response.json() == {"deleted": 1}
+    assert [m["emailId"] for m in mails(client, account=user)] == [ids[2]]
+    assert client.get(f"/_emulator/mails/{ids[2]}/attachments/0").content == b"abc"
+    assert client.delete("/_emulator/mails", params={"account": user}).json() == {"deleted": 1}
+    assert mails(client, account=user) == []
+
+
+def test_reset_account_wipes_mails_and_send_request_ids(client):
+    account = new_account(client)
+    api = Api(client, account)
+    assert send(api, sendRequestId="r")["statusCode"] == 200
+    assert client.post("/_emulator/reset", params={"account": account["userName"]}).status_code == 204
+    assert mails(client, account=account["userName"]) == []
+    assert send(api, sendRequestId="r")["statusCode"] == 200
+    assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 1
