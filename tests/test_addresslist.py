@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import Api, new_account
 
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 VIP = "vip@maillist.sendcloud.org"
@@ -369,3 +369,25 @@ def test_fault_only_codes_through_fault_rules(client, api, path, code, params):
         assert api.call(path, **params)["statusCode"] == 200  # count 1: the rule fired once
     finally:
         client.delete("/_emulator/faults")
+
+
+# configuration survives a traffic reset; account deletion removes everything ----------------------
+def test_reset_of_traffic_keeps_lists_members_and_templates(client, api):
+    new_list(api)
+    api.call("addressmember/add", address=VIP, members="a@e.com", vars='{"v":"1"}')
+    api.call("template/add", invokeName="t", name="n", html="h", subject="s", templateType="0")
+    assert client.post(f"/_emulator/reset?account={api.account['userName']}").status_code == 204
+    assert [m["vars"] for m in members(api)] == ['{"v":"1"}']
+    assert api.call("template/list")["info"]["total"] == 1
+
+
+def test_deleting_the_account_removes_lists_members_and_templates(client, api):
+    new_list(api)
+    api.call("addressmember/add", address=VIP, members="a@e.com;b@e.com")
+    api.call("template/add", invokeName="t", name="n", html="h", subject="s", templateType="0")
+    assert client.delete(f"/_emulator/accounts/{api.account['userName']}").status_code == 204
+    again = Api(client, new_account(client, userName=api.account["userName"], apiUser=api.api_user,
+                                     apiKey=api.api_key))
+    assert again.call("addresslist/list")["info"]["total"] == 0
+    assert again.code("addressmember/list", address=VIP) == 40517
+    assert again.call("template/list")["info"]["total"] == 0
