@@ -5,9 +5,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from . import __version__, fixtures
 from .chaos import Faults, RateLimiter
@@ -23,7 +26,6 @@ from .settings import Settings
 from .store.db import Store, utcnow
 
 log = logging.getLogger("emulator")
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 MAIL_SENDS = {"send", "sendtemplate", "sendcalendar"}
 
 
@@ -69,8 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.services = services
 
-    async def apiv2(request: Request, module: str, action: str):
-        entry = ACTION_INDEX.get((module.lower(), action.lower()))
+    async def apiv2(request: Request):
+        entry = resolve(request.path_params.get("rest", ""))
         if entry is None:
             return http_envelope(404)
         if request.method not in entry.methods:
@@ -85,8 +87,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         params = await run_in_threadpool(build_params, request.scope.get("query_string", b""), content_type, body)
         return await run_in_threadpool(execute, services, entry, params)
 
-    for path in ("/apiv2/{module}/{action}", "/apiv2/{module}/{action}/"):
-        app.add_api_route(path, apiv2, methods=ALL_METHODS, include_in_schema=False)
+    # One catch-all route for every method, so that the routing answers of api.md §1.1 (404, 405)
+    # are SendCloud envelopes, never Starlette's pages or slash redirects.
+    app.router.routes.append(Route("/apiv2/{rest:path}", _AnyMethod(apiv2), include_in_schema=False))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing_answers(request: Request, exc: StarletteHTTPException):
+        # Unknown routes outside /_emulator (the legacy /webapi, /smsapi, ...) get the envelope 404.
+        if exc.status_code == 404 and exc.detail == "Not Found" and not request.url.path.startswith("/_emulator"):
+            return http_envelope(404)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_control_request(_request: Request, exc: RequestValidationError):
@@ -97,6 +107,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.openapi = lambda: build_openapi(app)
     return app
+
+
+class _AnyMethod:
+    """An ASGI endpoint (not a function), so that Starlette routes every HTTP method to it."""
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    async def __call__(self, scope, receive, send):
+        response = await self.handler(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def resolve(rest: str) -> Action | None:
+    """`<module>/<action>` with at most one trailing `/`, matched case-insensitively (§1.1)."""
+    if rest.endswith("/"):
+        rest = rest[:-1]
+    module, slash, action = rest.partition("/")
+    if not slash or "/" in action:
+        return None
+    return ACTION_INDEX.get((module.lower(), action.lower()))
 
 
 def _describe(exc: RequestValidationError) -> str:

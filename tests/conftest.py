@@ -78,6 +78,18 @@ def other_api(client) -> Api:
 
 
 @pytest.fixture(scope="session")
+def en_client(tmp_path_factory) -> TestClient:
+    """A second emulator with SC_EMULATOR_LANG=en (English messages and words)."""
+    with TestClient(create_app(make_settings(tmp_path_factory, lang="en"))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def en_api(en_client) -> Api:
+    return Api(en_client, new_account(en_client))
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """A real uvicorn server in its own process on a free loopback port (concurrency tests).
     Yields its base URL, e.g. `http://127.0.0.1:54321`."""

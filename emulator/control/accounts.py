@@ -3,10 +3,13 @@
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from ..domain import accounts
+from ..protocol import values
+from ..protocol.values import INT_MAX
 from . import ADMIN, TAG, ServicesDep
 
 router = APIRouter(prefix="/_emulator/accounts", tags=[TAG], dependencies=ADMIN)
@@ -22,19 +25,33 @@ class AccountIn(BaseModel):
     batchApiUser: str | None = Field(default=None, pattern=NAME)
     batchApiKey: str | None = Field(default=None, pattern=KEY)
     appKey: str | None = Field(default=None, pattern=KEY)
-    domain: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    quota: int | None = Field(default=None, ge=0)
+    domain: str | None = Field(default=None, max_length=250)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=64)
+    quota: int | None = Field(default=None, ge=0, le=INT_MAX)
     templateReview: Literal["auto", "manual"] | None = None
-    rateLimitPerMinute: int | None = Field(default=None, ge=1)
+    rateLimitPerMinute: int | None = Field(default=None, ge=1, le=INT_MAX)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_name(cls, value: str | None) -> str | None:
+        if value is not None and not values.is_domain_name(value):
+            raise ValueError("domain must be a domain name")
+        return value
+
+    @field_validator("email", "phone")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL")
+        return value
 
 
 class AccountPatch(BaseModel):
-    quota: int | None = Field(default=None, ge=0)
+    quota: int | None = Field(default=None, ge=0, le=INT_MAX)
     templateReview: Literal["auto", "manual"] | None = None
     appKey: str | None = Field(default=None, pattern=KEY)
-    rateLimitPerMinute: int | None = Field(default=None, ge=0)  # 0 removes the limit
+    rateLimitPerMinute: int | None = Field(default=None, ge=0, le=INT_MAX)  # 0 removes the limit
 
 
 def _get(session, user_name: str) -> accounts.Account:
@@ -52,6 +69,8 @@ def create(body: AccountIn, services: ServicesDep) -> dict:
             return accounts.create_account(services.store, session, body.model_dump(exclude_none=True))
     except accounts.AccountClash as clash:
         raise HTTPException(status_code=400, detail=str(clash)) from clash
+    except IntegrityError as clash:  # a concurrent create took the userName or a name first
+        raise HTTPException(status_code=400, detail="userName or apiUser already exists") from clash
 
 
 @router.get("")

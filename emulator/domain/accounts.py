@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import re
 import secrets
 import string
 import uuid
@@ -72,6 +73,8 @@ def authenticate(session: Session, api_user: str | None, api_key: str | None) ->
     """§1.2: the pair must match one API_USER exactly (case-sensitive); else 40005."""
     if not api_user or not api_key or not api_user.strip() or not api_key.strip():
         raise ApiError(40005)
+    if "\x00" in api_user or "\x00" in api_key:  # no stored name holds NUL (PostgreSQL rejects it)
+        raise ApiError(40005)
     user = session.exec(select(ApiUser).where(ApiUser.name == api_user.strip())).first()
     if user is None or user.name != api_user.strip() or user.api_key != api_key.strip():
         raise ApiError(40005)
@@ -82,8 +85,8 @@ def authenticate(session: Session, api_user: str | None, api_key: str | None) ->
 def create_account(store: Store, session: Session, spec: dict) -> dict:
     """Create an account with its test domain and two API_USERs; returns the control-API view."""
     user_name = spec.get("userName") or f"user_{random_key(8).lower()}"
-    trigger = spec.get("apiUser") or f"{user_name}_trigger"[:32]
-    batch = spec.get("batchApiUser") or f"{user_name}_batch"[:32]
+    trigger = spec.get("apiUser") or _generated_api_user(session, user_name, "_trigger")
+    batch = spec.get("batchApiUser") or _generated_api_user(session, user_name, "_batch")
     if trigger == batch:
         raise AccountClash("apiUser and batchApiUser must differ")
     if session.exec(select(Account).where(Account.user_name == user_name)).first():
@@ -125,6 +128,15 @@ def create_account(store: Store, session: Session, spec: dict) -> dict:
     return account_view(session, account)
 
 
+def _generated_api_user(session: Session, user_name: str, suffix: str) -> str:
+    """`<userName><suffix>` cut to the API_USER name rule (6–32 of [A-Za-z0-9_]); random if taken."""
+    base = re.sub(r"[^A-Za-z0-9_]", "_", user_name)[: 32 - len(suffix)]
+    name = f"{base}{suffix}"
+    while len(name) < 6 or api_user_name_taken(session, name):
+        name = f"{base[: 32 - len(suffix) - 7]}_{random_key(6).lower()}{suffix}"
+    return name
+
+
 def account_view(session: Session, account: Account) -> dict:
     users = session.exec(select(ApiUser).where(ApiUser.account_id == account.id).order_by(ApiUser.id)).all()
     trigger = next((u for u in users if u.email_type == 0), None)
@@ -148,6 +160,8 @@ def account_view(session: Session, account: Account) -> dict:
 
 
 def find_account(session: Session, user_name: str | None = None, api_user: str | None = None) -> Account | None:
+    if "\x00" in (user_name or "") + (api_user or ""):
+        return None
     if user_name:
         return session.exec(select(Account).where(Account.user_name == user_name)).first()
     if api_user:
@@ -186,7 +200,7 @@ def list_domains(session: Session, account_id: int, names: list[str] | None, typ
                  verify: tuple[str, int] | None) -> list[Domain]:
     query = select(Domain).where(Domain.account_id == account_id)
     if names is not None:
-        query = query.where(Domain.name_key.in_([n.lower() for n in names]))
+        query = query.where(Domain.name_key.in_([n.lower() for n in names if "\x00" not in n]))
     if type_ is not None:
         query = query.where(Domain.is_test == (type_ == 0))
     if verify is not None:
@@ -197,6 +211,8 @@ def list_domains(session: Session, account_id: int, names: list[str] | None, typ
 
 
 def find_domain(session: Session, account_id: int, name: str) -> Domain | None:
+    if "\x00" in name:  # no domain name holds NUL (PostgreSQL rejects it in a query)
+        return None
     return session.exec(select(Domain).where(Domain.account_id == account_id, Domain.name_key == name.lower())).first()
 
 

@@ -30,12 +30,16 @@ def by_name(session: Session, account_id: int, name: str) -> Label | None:
 
 
 def search(session: Session, account_id: int, query: str | None, start: int, limit: int) -> tuple[list[Label], int]:
+    """Oldest first; `query` is a case-insensitive substring (Unicode-aware, so matched here)."""
     where = [Label.account_id == account_id]
-    if query is not None:
-        where.append(func.lower(Label.name).contains(query.lower(), autoescape=True))
-    total = session.exec(select(func.count()).select_from(Label).where(*where)).one()
-    rows = session.exec(select(Label).where(*where).order_by(Label.id).offset(start).limit(limit)).all()
-    return list(rows), total
+    if query is None:
+        total = session.exec(select(func.count()).select_from(Label).where(*where)).one()
+        rows = session.exec(select(Label).where(*where).order_by(Label.id).offset(start).limit(limit)).all()
+        return list(rows), total
+    needle = query.casefold()
+    found = [r for r in session.exec(select(Label).where(*where).order_by(Label.id)).all()
+             if needle in r.name.casefold()]
+    return found[start:start + limit], len(found)
 
 
 def add(store: Store, session: Session, account_id: int, name: str, now: datetime) -> Label:

@@ -2,6 +2,7 @@
 
 import email.parser
 import email.policy
+import email.utils
 from codecs import lookup
 from urllib.parse import parse_qsl
 
@@ -16,9 +17,11 @@ def _charset(content_type: str, fallback: str = "utf-8") -> str:
         if key.strip().lower() == "charset":
             name = value.strip().strip('"')
             try:
-                return lookup(name).name
+                info = lookup(name)
             except LookupError:
                 return fallback
+            # bytes-to-bytes codecs (base64, zlib, ...) are not charsets
+            return info.name if getattr(info, "_is_text_encoding", True) else fallback
     return fallback
 
 
@@ -79,6 +82,9 @@ def build_params(query_string: bytes, content_type: str, body: bytes) -> Params:
     if media == "application/x-www-form-urlencoded":
         return Params.merge(query, parse_urlencoded(body, _charset(content_type)))
     if media == "multipart/form-data":
-        fields, files = parse_multipart(body, content_type)
+        try:
+            fields, files = parse_multipart(body, content_type)
+        except Exception:  # a body that cannot be parsed yields no parameters (docs/decisions.md)
+            fields, files = {}, {}
         return Params.merge(query, fields, files)
     return Params.merge(query, {})
