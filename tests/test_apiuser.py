@@ -1,12 +1,15 @@
 """apiuser/list and apiuser/add (api.md §2.7)."""
 
 import re
+import uuid
 
 import pytest
 
 ADD_KEYS = ["name", "nameKey", "cType", "emailType", "domain", "neteaseSender", "click", "open", "unsubscribe"]
 LIST_KEYS = ["name", "cType", "emailType", "domainName", "neteaseSender", "click", "open", "unsubscribe"]
 LONG_DOMAIN = ".".join(["b" * 50] * 5) + ".cn"  # 258 characters
+
+S = uuid.uuid4().hex[:6]  # API_USER names are emulator-wide: keep this module's apart
 
 
 def add_domain(api, name: str, bits: int = 0) -> None:
@@ -27,53 +30,53 @@ def add_user(api, name: str, **params) -> dict:
 
 # success shapes ------------------------------------------------------------------------------------
 def test_add_on_the_test_domain(api):
-    r = api.call("apiuser/add", name="shop_batch2", emailType="1", domainName=api.account["domain"])
+    r = api.call("apiuser/add", name=f"shop_batch2{S}", emailType="1", domainName=api.account["domain"])
     assert r["result"] is True and r["statusCode"] == 200 and r["message"] == "请求成功"
     info = r["info"]
     assert list(info) == ["total", "data"] and info["total"] == 1
     data = info["data"]
     assert list(data) == ADD_KEYS
     assert re.fullmatch(r"[A-Za-z0-9]{16}", data["nameKey"])
-    assert data == {"name": "shop_batch2", "nameKey": data["nameKey"], "cType": "测试", "emailType": "批量",
+    assert data == {"name": f"shop_batch2{S}", "nameKey": data["nameKey"], "cType": "测试", "emailType": "批量",
                     "domain": api.account["domain"], "neteaseSender": "", "click": 1, "open": 1, "unsubscribe": 1}
 
 
 def test_add_on_a_normal_unverified_domain_defaults_click_to_0(api):
     add_domain(api, "mail.example.cn")
-    data = add_user(api, "trigger_user", emailType="0", domainName="MAIL.example.cn")["data"]
-    assert data == {"name": "trigger_user", "nameKey": data["nameKey"], "cType": "非测试", "emailType": "触发",
+    data = add_user(api, f"trigger_user{S}", emailType="0", domainName="MAIL.example.cn")["data"]
+    assert data == {"name": f"trigger_user{S}", "nameKey": data["nameKey"], "cType": "非测试", "emailType": "触发",
                     "domain": "mail.example.cn", "neteaseSender": "", "click": 0, "open": 1, "unsubscribe": 1}
 
 
 def test_add_on_a_normal_domain_with_cname_verified_defaults_click_to_1(api):
     add_domain(api, "cname.example.cn", bits=8)
-    assert add_user(api, "cname_user", domainName="cname.example.cn")["data"]["click"] == 1
-    assert add_user(api, "cname_user0", domainName="cname.example.cn", click="0")["data"]["click"] == 0
+    assert add_user(api, f"cname_user{S}", domainName="cname.example.cn")["data"]["click"] == 1
+    assert add_user(api, f"cname_user0{S}", domainName="cname.example.cn", click="0")["data"]["click"] == 0
 
 
 def test_explicit_flags(api):
-    data = add_user(api, "flags_user", open="0", click="False", unsubscribe="false")["data"]
+    data = add_user(api, f"flags_user{S}", open="0", click="False", unsubscribe="false")["data"]
     assert (data["open"], data["click"], data["unsubscribe"]) == (0, 0, 0)
-    data = add_user(api, "flags_user2", open="TRUE", click="1", unsubscribe=" true ")["data"]
+    data = add_user(api, f"flags_user2{S}", open="TRUE", click="1", unsubscribe=" true ")["data"]
     assert (data["open"], data["click"], data["unsubscribe"]) == (1, 1, 1)
 
 
 def test_keys_are_distinct_and_name_is_trimmed(api):
-    a = add_user(api, " trimmed_1 ")["data"]
-    b = add_user(api, "trimmed_2")["data"]
-    assert a["name"] == "trimmed_1" and a["nameKey"] != b["nameKey"]
+    a = add_user(api, f" trimmed_1{S} ")["data"]
+    b = add_user(api, f"trimmed_2{S}")["data"]
+    assert a["name"] == f"trimmed_1{S}" and a["nameKey"] != b["nameKey"]
 
 
 def test_name_rule_boundaries(api):
-    add_user(api, "abc_12")  # 6
-    add_user(api, "A" * 32)  # 32
-    add_user(api, "______")
+    add_user(api, f"A_{S[:4]}")  # 6
+    add_user(api, "Z" * 26 + S)  # 32
+    add_user(api, f"_{S[:5]}")
 
 
 def test_list_shape_and_filters(api):
     account = api.account
     add_domain(api, "list.example.cn")
-    add_user(api, "listed_batch", emailType="1", domainName="list.example.cn", open="0")
+    add_user(api, f"listed_batch{S}", emailType="1", domainName="list.example.cn", open="0")
     r = api.call("apiuser/list")
     assert r["statusCode"] == 200 and list(r["info"]) == ["dataList", "count", "total"]
     rows = r["info"]["dataList"]
@@ -85,7 +88,7 @@ def test_list_shape_and_filters(api):
          "neteaseSender": "", "click": 1, "open": 1, "unsubscribe": 1},
         {"name": account["batchApiUser"], "cType": "测试", "emailType": "批量", "domainName": account["domain"],
          "neteaseSender": "", "click": 1, "open": 1, "unsubscribe": 1},
-        {"name": "listed_batch", "cType": "非测试", "emailType": "批量", "domainName": "list.example.cn",
+        {"name": f"listed_batch{S}", "cType": "非测试", "emailType": "批量", "domainName": "list.example.cn",
          "neteaseSender": "", "click": 0, "open": 0, "unsubscribe": 1},
     ]
     assert "nameKey" not in str(rows) and account["apiKey"] not in str(r)
@@ -95,11 +98,11 @@ def test_list_shape_and_filters(api):
         assert r["statusCode"] == 200 and r["info"]["count"] == r["info"]["total"] == len(r["info"]["dataList"])
         return [u["name"] for u in r["info"]["dataList"]]
 
-    assert names(emailType="1") == [account["batchApiUser"], "listed_batch"]
+    assert names(emailType="1") == [account["batchApiUser"], f"listed_batch{S}"]
     assert names(emailType="0") == [account["apiUser"]]
     assert names(cType="0") == [account["apiUser"], account["batchApiUser"]]
-    assert names(cType="1") == ["listed_batch"]
-    assert names(domainName="LIST.example.cn") == ["listed_batch"]
+    assert names(cType="1") == [f"listed_batch{S}"]
+    assert names(domainName="LIST.example.cn") == [f"listed_batch{S}"]
     assert names(domainName=account["domain"]) == [account["apiUser"], account["batchApiUser"]]
     assert names(domainName="unknown.example.cn") == []
     assert names(emailType="1", cType="0") == [account["batchApiUser"]]
@@ -107,10 +110,10 @@ def test_list_shape_and_filters(api):
 
 
 def test_english_words(en_api):
-    data = en_api.call("apiuser/add", name="en_user_1", emailType="1", domainName=en_api.account["domain"])
+    data = en_api.call("apiuser/add", name=f"en_user_1{S}", emailType="1", domainName=en_api.account["domain"])
     assert data["info"]["data"]["cType"] == "test" and data["info"]["data"]["emailType"] == "batch"
     assert en_api.call("domain/add", name="en.example.cn")["statusCode"] == 200
-    data = en_api.call("apiuser/add", name="en_user_2", emailType="0", domainName="en.example.cn")["info"]["data"]
+    data = en_api.call("apiuser/add", name=f"en_user_2{S}", emailType="0", domainName="en.example.cn")["info"]["data"]
     assert data["cType"] == "non-test" and data["emailType"] == "trigger"
     rows = en_api.call("apiuser/list")["info"]["dataList"]
     assert [(u["cType"], u["emailType"]) for u in rows] == [
@@ -178,8 +181,8 @@ def test_name_not_of_the_rule_is_41111(api, bad):
 
 
 def test_name_taken_anywhere_is_41119(api, other_api):
-    add_user(other_api, "taken_elsewhere")
-    for name in ("taken_elsewhere", api.account["apiUser"], other_api.account["batchApiUser"], "demo_trigger"):
+    add_user(other_api, f"taken_elsewhere{S}")
+    for name in (f"taken_elsewhere{S}", api.account["apiUser"], other_api.account["batchApiUser"], "demo_trigger"):
         r = api.call("apiuser/add", name=name, emailType="0", domainName=api.account["domain"])
         assert r == {"result": False, "statusCode": 41119, "message": "apiUser创建失败", "info": {}}, name
 
@@ -216,11 +219,11 @@ def test_click_codes(api):
 
 def test_click_1_needs_the_cname_bit(api):
     add_domain(api, "track.example.cn", bits=1 | 2 | 4 | 16)  # everything but cname
-    base = {"name": "click_on_1", "emailType": "1", "domainName": "track.example.cn"}
+    base = {"name": f"click_on_1{S}", "emailType": "1", "domainName": "track.example.cn"}
     for on in ("1", "true", "True"):
         r = api.call("apiuser/add", click=on, **base)
         assert r == {"result": False, "statusCode": 41116, "message": "click不符合规则", "info": {}}
-    assert api.code("apiuser/add", click="0", name="click_off_1", emailType="1", domainName="track.example.cn") == 200
+    assert api.code("apiuser/add", click="0", name=f"click_off_1{S}", emailType="1", domainName="track.example.cn") == 200
     r = api.client.post("/_emulator/domains/verify", json={"account": api.account["userName"],
                                                             "name": "track.example.cn", "verify": 8})
     assert r.status_code == 200 and r.json()["verify"] == 31

@@ -3,6 +3,7 @@
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ NAME = re.compile(r"[A-Za-z0-9_]{6,32}")
 KEY = re.compile(r"[A-Za-z0-9]{16}")
 DEMO = {"apiUser": "demo_trigger", "apiKey": "demoTriggerKey01"}
 DEMO_BATCH = {"apiUser": "demo_batch", "apiKey": "demoBatchKey0001"}
+
+S = uuid.uuid4().hex[:6]  # API_USER names are emulator-wide: keep this module's apart
 
 
 @pytest.fixture(scope="module")
@@ -73,16 +76,16 @@ def test_create_generates_every_missing_field(client):
 
 
 def test_create_with_given_fields(client):
-    body = {"userName": "given_shop", "apiUser": "given_trig", "apiKey": "GivenKey0000001", "batchApiUser":
-            "given_batc", "batchApiKey": "GivenBatchKey01", "appKey": "GivenAppKey0001", "quota": 50,
+    body = {"userName": f"given_shop{S}", "apiUser": f"given_trig{S}", "apiKey": "GivenKey0000001", "batchApiUser":
+            f"given_batc{S}", "batchApiKey": "GivenBatchKey01", "appKey": "GivenAppKey0001", "quota": 50,
             "templateReview": "manual", "domain": "given.sendcloud.org"}
     r = client.post("/_emulator/accounts", json=body)
     assert r.status_code == 201, r.text
     a = r.json()
     assert {k: a[k] for k in body} == body
-    assert code(client, "userinfo/get", apiUser="given_trig", apiKey="GivenKey0000001") == 200
-    assert code(client, "userinfo/get", apiUser="given_batc", apiKey="GivenBatchKey01") == 200
-    assert client.get("/_emulator/accounts/given_shop").json()["templateReview"] == "manual"
+    assert code(client, "userinfo/get", apiUser=f"given_trig{S}", apiKey="GivenKey0000001") == 200
+    assert code(client, "userinfo/get", apiUser=f"given_batc{S}", apiKey="GivenBatchKey01") == 200
+    assert client.get(f"/_emulator/accounts/given_shop{S}").json()["templateReview"] == "manual"
 
 
 @pytest.mark.parametrize("user_name", ["u" * 64, "a.b@c-d.example", "ab", "x"])
@@ -95,8 +98,8 @@ def test_generated_api_user_names_follow_the_name_rule(client, user_name):
 
 
 def test_generated_names_avoid_taken_ones(client):
-    taken = new_account(client, userName="gen_clash_src", apiUser="gen_clash_trigger")
-    a = new_account(client, userName="gen_clash")  # its natural apiUser would be gen_clash_trigger
+    taken = new_account(client, userName=f"gen_clash_src{S}", apiUser=f"gen_clash{S}_trigger")
+    a = new_account(client, userName=f"gen_clash{S}")  # its natural apiUser is taken
     assert a["apiUser"] != taken["apiUser"] and NAME.fullmatch(a["apiUser"])
     assert Api(client, a).code("userinfo/get") == 200
 
@@ -175,20 +178,20 @@ def test_delete_removes_the_account_and_everything_it_owns(client):
     api = Api(client, a)
     assert api.code("label/add", labelName="gone") == 200
     assert api.code("domain/add", name="gone.example.cn") == 200
-    added = api.call("apiuser/add", name="gone_user_1", emailType="0", domainName="gone.example.cn")["info"]["data"]
+    added = api.call("apiuser/add", name=f"gone_user_1{S}", emailType="0", domainName="gone.example.cn")["info"]["data"]
     r = client.delete(f"/_emulator/accounts/{a['userName']}")
     assert r.status_code == 204 and r.content == b""
     assert client.get(f"/_emulator/accounts/{a['userName']}").status_code == 404
     assert api.code("userinfo/get") == 40005
     assert api.code("userinfo/get", batch=True) == 40005
-    assert code(client, "userinfo/get", apiUser="gone_user_1", apiKey=added["nameKey"]) == 40005
+    assert code(client, "userinfo/get", apiUser=f"gone_user_1{S}", apiKey=added["nameKey"]) == 40005
     assert client.delete(f"/_emulator/accounts/{a['userName']}").status_code == 404
     # the names are free again and the new account starts empty
     again = new_account(client, userName=a["userName"], apiUser=a["apiUser"])
     fresh = Api(client, again)
     assert fresh.call("label/list")["info"]["total"] == 0
     assert [d["type"] for d in fresh.call("domain/list")["info"]["dataList"]] == ["测试"]
-    assert fresh.code("apiuser/add", name="gone_user_1", emailType="0", domainName=again["domain"]) == 200
+    assert fresh.code("apiuser/add", name=f"gone_user_1{S}", emailType="0", domainName=again["domain"]) == 200
 
 
 # reset ---------------------------------------------------------------------------------------------
@@ -213,14 +216,14 @@ def test_account_reset_keeps_configuration(client):
     api = Api(client, a)
     label = api.call("label/add", labelName="kept")["info"]["data"]
     domain = api.call("domain/add", name="kept.example.cn")["info"]["data"]
-    api.call("apiuser/add", name="kept_user_1", emailType="1", domainName="kept.example.cn")
+    api.call("apiuser/add", name=f"kept_user_1{S}", emailType="1", domainName="kept.example.cn")
     other = Api(client, new_account(client))
     other.call("label/add", labelName="theirs")
     r = client.post("/_emulator/reset", params={"account": a["userName"]})
     assert r.status_code == 204
     assert api.call("label/list")["info"]["dataList"] == [label]
     assert api.call("domain/list", type="1")["info"]["dataList"] == [domain]
-    assert [u["name"] for u in api.call("apiuser/list")["info"]["dataList"]][-1] == "kept_user_1"
+    assert [u["name"] for u in api.call("apiuser/list")["info"]["dataList"]][-1] == f"kept_user_1{S}"
     assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 0
     assert [x["labelName"] for x in other.call("label/list")["info"]["dataList"]] == ["theirs"]
     assert client.post("/_emulator/reset", params={"account": "no_such_account"}).status_code == 404
@@ -257,7 +260,7 @@ def test_verify_then_click_works(client):
     a = new_account(client)
     api = Api(client, a)
     assert api.code("domain/add", name="click.example.cn") == 200
-    params = {"name": "click_user_1", "emailType": "0", "domainName": "click.example.cn", "click": "1"}
+    params = {"name": f"click_user_1{S}", "emailType": "0", "domainName": "click.example.cn", "click": "1"}
     assert api.code("apiuser/add", **params) == 41116
     r = client.post("/_emulator/domains/verify", json={"account": a["userName"], "name": "click.example.cn",
                                                         "verify": 8})

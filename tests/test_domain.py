@@ -1,5 +1,7 @@
 """domain/list, add, update (api.md §2.6) and the verify bits set through the control API."""
 
+import uuid
+
 import pytest
 
 from .test_label import assert_recent
@@ -17,6 +19,8 @@ EXAMPLE = {
     "mx.domain": "mail.example.cn", "mx.value": "mx.sendcloud.net",
 }
 LONG_NAME = ".".join(["a" * 50] * 5) + ".cn"  # 258 characters, otherwise a valid name
+
+S = uuid.uuid4().hex[:6]  # API_USER names are emulator-wide: keep this module's apart
 
 
 def add(api, name: str) -> dict:
@@ -123,10 +127,10 @@ def test_update_renames_and_recomputes_records(api):
 
 def test_api_users_stay_bound_through_renames(api):
     add(api, "bound.example.cn")
-    assert api.code("apiuser/add", name="bound_user1", emailType="0", domainName="bound.example.cn") == 200
+    assert api.code("apiuser/add", name=f"bound_user1{S}", emailType="0", domainName="bound.example.cn") == 200
     assert api.code("domain/update", name="bound.example.cn", newName="renamed.example.cn") == 200
     users = api.call("apiuser/list", domainName="renamed.example.cn")["info"]["dataList"]
-    assert [u["name"] for u in users] == ["bound_user1"] and users[0]["domainName"] == "renamed.example.cn"
+    assert [u["name"] for u in users] == [f"bound_user1{S}"] and users[0]["domainName"] == "renamed.example.cn"
     assert api.call("apiuser/list", domainName="bound.example.cn")["info"]["dataList"] == []
 
 

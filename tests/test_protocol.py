@@ -1,6 +1,7 @@
 """Wire format of /apiv2 (api.md §1.1, §1.3, §1.5): routing answers, parameter sources, envelope."""
 
 import json
+import uuid
 
 import pytest
 
@@ -13,6 +14,8 @@ FORM = "application/x-www-form-urlencoded"
 NOT_FOUND = {"result": False, "statusCode": 404, "message": "Not Found", "info": {}}
 NOT_ALLOWED = {"result": False, "statusCode": 405, "message": "Method Not Allowed", "info": {}}
 TOO_LARGE = {"result": False, "statusCode": 413, "message": "Payload Too Large", "info": {}}
+
+S = uuid.uuid4().hex[:6]  # API_USER names are emulator-wide: keep this module's apart
 
 
 def post_raw(client, path, body: bytes, content_type: str | None = FORM, **kw):
@@ -171,10 +174,10 @@ def test_authentication_precedes_parameter_validation(client, account):
 
 
 def test_api_user_added_through_apiuser_add_authenticates(api):
-    added = api.call("apiuser/add", name="proto_added_1", emailType="1", domainName=api.account["domain"])
+    added = api.call("apiuser/add", name=f"proto_added_1{S}", emailType="1", domainName=api.account["domain"])
     assert added["statusCode"] == 200
     key = added["info"]["data"]["nameKey"]
-    r = api.client.post("/apiv2/userinfo/get", data={"apiUser": "proto_added_1", "apiKey": key}).json()
+    r = api.client.post("/apiv2/userinfo/get", data={"apiUser": f"proto_added_1{S}", "apiKey": key}).json()
     assert r["statusCode"] == 200 and r["info"]["userName"] == api.account["userName"]
 
 
