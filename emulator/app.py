@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from . import __version__, fixtures
+from . import __version__, fixtures, webhook_worker
 from .chaos import Faults, RateLimiter
 from .codes import ApiError
 from .context import Ctx, Reply
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     store = Store(settings.database_url)
     services = Services(settings, store)
+    webhook_worker.install(services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

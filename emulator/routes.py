@@ -4,6 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .actions import account, addresslist, label, mail, template
+from .actions import stats as stat_actions
+from .actions import suppression as suppression_actions
+from .actions import webhook as webhook_actions
 
 GET_POST = ("GET", "POST")
 POST = ("POST",)
@@ -49,6 +52,22 @@ ACTIONS: list[Action] = [
     Action("mail", "sendtemplate", mail.sendtemplate, methods=POST),
     Action("mail", "sendcalendar", mail.sendcalendar, methods=POST),
     Action("mail", "taskinfo", mail.taskinfo, writes=False),
+    Action("statday", "list", stat_actions.statday, writes=False),
+    Action("stathour", "list", stat_actions.stathour, writes=False),
+    Action("invalidstat", "list", stat_actions.invalidstat, writes=False),
+    Action("data", "emailStatus", stat_actions.email_status, writes=False),
+    Action("openandclick", "list", stat_actions.openandclick, writes=False),
+    Action("bounce", "list", suppression_actions.bounce_list, writes=False),
+    Action("bounce", "delete", suppression_actions.bounce_delete),
+    Action("bounce", "count", suppression_actions.bounce_count, writes=False),
+    Action("unsubscribe", "list", suppression_actions.unsubscribe_list, writes=False),
+    Action("unsubscribe", "add", suppression_actions.unsubscribe_add),
+    Action("unsubscribe", "delete", suppression_actions.unsubscribe_delete),
+    Action("spamreported", "list", suppression_actions.spamreported_list, writes=False),
+    Action("webhook", "list", webhook_actions.list_, writes=False),
+    Action("webhook", "add", webhook_actions.add),
+    Action("webhook", "update", webhook_actions.update),
+    Action("webhook", "delete", webhook_actions.delete),
 ]
 
 ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower()): a for a in ACTIONS}
@@ -57,8 +76,10 @@ ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower
 def control_routers() -> list:
     """The /_emulator routers (control-api.md), in the order they appear in /docs."""
     from .control import accounts as control_accounts
+    from .control import events as control_events
     from .control import system
     from .control import mails as control_mails
     from .control import templates as control_templates
 
-    return [system.router, control_accounts.router, control_templates.router, control_mails.router]
+    return [system.router, control_accounts.router, control_templates.router, control_mails.router,
+            control_events.router]

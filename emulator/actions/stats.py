@@ -1,0 +1,114 @@
+"""statday, stathour, invalidstat, data/emailStatus and openandclick (api.md §2.10–§2.13, §2.17)."""
+
+from ..context import Ctx
+from ..domain import events, stats
+from . import declare, filters
+
+STATUS_WORDS = {"request": ("已请求", "requested"), "deliver": ("投递成功", "delivered"),
+                "invalid": ("无效邮件", "invalid"), "soft_bounce": ("软退信", "soft bounce")}
+SEND_LOGS = {"request": "request accepted", "deliver": "successfully delivered"}
+
+
+@declare("days", "startDate", "endDate", "apiUserList", "labelIdList", "domainList", "aggregate")
+def statday(ctx: Ctx) -> dict:
+    """Daily statistics per (sendDate, apiUser, recipient domain, labelId)."""
+    window = filters.window(ctx)
+    api_users = filters.api_user_list(ctx)
+    label_ids = filters.label_id_list(ctx)
+    domains = filters.domain_list(ctx)
+    aggregate = filters.aggregate(ctx)
+    rows = stats.traffic(ctx.session, ctx.account.id, window.bounds(ctx), ctx.settings.tz, api_users=api_users,
+                         label_ids=label_ids, domains=domains)
+    if aggregate:
+        total = dict.fromkeys(stats.COUNT_KEYS, 0)
+        for counts in rows.values():
+            for key in stats.COUNT_KEYS:
+                total[key] += counts[key]
+        shown = {stats.AGGREGATE_NAMES.get(key, key): str(total[key]) for key in stats.COUNT_KEYS}
+        percents = {k: v for k, v in stats.with_percents(total).items() if k.endswith("Percent")}
+        return {"dataList": {**shown, **percents}, "count": 1, "total": 1}
+    names = stats.label_names(ctx.session, ctx.account.id, [key[3] for key in rows])
+    data = [{"sendDate": day, "apiUser": api_user, "domain": domain, "labelId": label_id,
+             "labelName": names.get(label_id), **stats.with_percents(counts)}
+            for (day, api_user, domain, label_id), counts in rows.items()]
+    return {"dataList": data, "count": len(data), "total": len(data)}
+
+
+@declare("days", "startDate", "endDate", "apiUserList", "labelIdList")
+def stathour(ctx: Ctx) -> dict:
+    """Hourly statistics per (sendDate, sendHour, apiUser, labelId); hours without traffic are omitted."""
+    window = filters.window(ctx)
+    api_users = filters.api_user_list(ctx)
+    label_ids = filters.label_id_list(ctx)
+    rows = stats.traffic(ctx.session, ctx.account.id, window.bounds(ctx), ctx.settings.tz, hourly=True,
+                         api_users=api_users, label_ids=label_ids)
+    data = [{"sendDate": day, "sendHour": hour, "apiUser": api_user, "labelId": label_id,
+             **stats.with_percents(counts)}
+            for (day, hour, api_user, label_id), counts in rows.items()]
+    return {"dataList": data, "count": len(data), "total": len(data)}
+
+
+@declare("days", "startDate", "endDate", "apiUserList", "labelIdList", "domainList", "aggregate")
+def invalidstat(ctx: Ctx) -> dict:
+    """Invalid mails per subStat bucket and (sendDate, apiUser, labelId, recipient domain)."""
+    window = filters.window(ctx)
+    api_users = filters.api_user_list(ctx)
+    label_ids = filters.label_id_list(ctx)
+    domains = filters.domain_list(ctx)
+    aggregate = filters.aggregate(ctx)
+    rows = stats.invalid_traffic(ctx.session, ctx.account.id, window.bounds(ctx), ctx.settings.tz,
+                                 api_users=api_users, label_ids=label_ids, domains=domains)
+    if aggregate:
+        total = dict.fromkeys(stats.INVALID_BUCKETS.values(), 0)
+        for counts in rows.values():
+            for key, n in counts.items():
+                total[key] += n
+        return {"dataList": total, "count": 1, "total": 1}
+    names = stats.label_names(ctx.session, ctx.account.id, [key[2] for key in rows])
+    data = [{"sendDate": day, "apiUser": api_user, "labelId": label_id, "labelName": names.get(label_id),
+             "domain": domain, **counts}
+            for (day, api_user, label_id, domain), counts in rows.items()]
+    return {"dataList": data, "count": len(data), "total": len(data)}
+
+
+@declare("email", "emailIds", "labelId", "days", "startDate", "endDate", "apiUserList", "start", "limit")
+def email_status(ctx: Ctx) -> dict:
+    """One row per mail (emailId), newest request first; the window is optional with `email`."""
+    email = filters.email(ctx)
+    email_ids = filters.email_ids(ctx)
+    label_id = filters.label_id(ctx)
+    window = filters.window(ctx, max_days=30, required=email is None)
+    api_users = filters.api_user_list(ctx)
+    start, limit = ctx.params.paging()
+    mails, total = stats.email_status(ctx.session, ctx.account.id, email=email, email_ids=email_ids,
+                                      label_id=label_id, bounds=window.bounds(ctx) if window else None,
+                                      api_users=api_users, start=start, limit=limit)
+    items = []
+    for mail in mails:
+        status = mail.status if mail.status in STATUS_WORDS else "request"
+        sub_stat = mail.sub_stat if status in ("invalid", "soft_bounce") else 0
+        description = events.describe(sub_stat) if sub_stat else ""
+        items.append({"emailId": mail.email_id, "status": ctx.word(*STATUS_WORDS[status]), "subStatus": sub_stat,
+                      "subStatusDesc": description, "apiUser": mail.api_user, "recipients": mail.recipient,
+                      "labelId": mail.label_id or 0, "requestTime": ctx.fmt(mail.request_time),
+                      "modifiedTime": ctx.fmt(mail.status_time),
+                      "sendLog": SEND_LOGS.get(status, description)})
+    return {"total": str(total), "voListSize": len(items), "voList": items}
+
+
+@declare("email", "days", "startDate", "endDate", "trackType", "labelId", "apiUserList", "start", "limit")
+def openandclick(ctx: Ctx) -> dict:
+    """One item per open or click event, newest first; `email` is a lookup that ignores the window."""
+    email = filters.email(ctx)
+    window = None if email is not None else filters.window(ctx)
+    track_type = filters.track_type(ctx)
+    label_id = filters.label_id(ctx)
+    api_users = filters.api_user_list(ctx)
+    start, limit = ctx.params.paging()
+    rows, total = stats.opens_and_clicks(ctx.session, ctx.account.id, email=email,
+                                         bounds=window.bounds(ctx) if window else None, track_type=track_type,
+                                         label_id=label_id, api_users=api_users, start=start, limit=limit)
+    data = [{"trackType": 1 if event.event == "open" else 2, "apiUser": mail.api_user, "email": mail.recipient,
+             "url": event.url or "" if event.event == "click" else "", "currTime": ctx.fmt(event.created_at)}
+            for event, mail in rows]
+    return {"dataList": data, "count": len(data), "total": total}

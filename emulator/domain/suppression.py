@@ -1,0 +1,160 @@
+"""The account's three suppression lists: bounce, unsubscribe and spam report (api.md §2.14–§2.16, §4.3).
+
+One entry per address (case-insensitively) per account. Addresses on any list are suppressed: a send
+to them yields `invalid` 401 (bounce, spam report) or 402 (unsubscribe), §4.1.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, select
+
+from ..store.db import TRAFFIC_TABLES
+
+SPAM_REASON = "reported as spam by recipient"
+CHUNK = 500
+
+
+class Bounce(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "email_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    email: str
+    email_key: str  # lower-cased address
+    domain: str
+    reason: str
+    bounce_time: datetime = Field(index=True)
+
+
+class Unsubscribe(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "email_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    email: str
+    email_key: str
+    domain: str
+    label_id: int = 0
+    api_user: str
+    unsubscribe_time: datetime = Field(index=True)
+
+
+class SpamReport(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "email_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    email: str
+    email_key: str
+    domain: str
+    reason: str = SPAM_REASON
+    spam_reported_time: datetime = Field(index=True)
+
+
+TRAFFIC_TABLES.update({Bounce.__tablename__, Unsubscribe.__tablename__, SpamReport.__tablename__})
+
+TIME_COLUMN = {Bounce: "bounce_time", Unsubscribe: "unsubscribe_time", SpamReport: "spam_reported_time"}
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def find(session: Session, table, account_id: int, email: str):
+    return session.exec(select(table).where(table.account_id == account_id,
+                                            table.email_key == email.strip().lower())).first()
+
+
+# writes (events and unsubscribe/add) -------------------------------------------------------------
+def add_bounce(session: Session, account_id: int, email: str, reason: str, when: datetime) -> Bounce:
+    """A second bounce refreshes the entry (§2.14)."""
+    entry = find(session, Bounce, account_id, email)
+    if entry is None:
+        entry = Bounce(account_id=account_id, email=email, email_key=email.lower(), domain=domain_of(email),
+                       reason=reason, bounce_time=when)
+    else:
+        entry.reason, entry.bounce_time = reason, when
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_spam(session: Session, account_id: int, email: str, when: datetime) -> SpamReport:
+    entry = find(session, SpamReport, account_id, email)
+    if entry is None:
+        entry = SpamReport(account_id=account_id, email=email, email_key=email.lower(), domain=domain_of(email),
+                           spam_reported_time=when)
+    else:
+        entry.spam_reported_time = when
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_unsubscribe(session: Session, account_id: int, email: str, api_user: str, label_id: int,
+                    when: datetime, refresh: bool = True) -> Unsubscribe:
+    """An unsubscribe event refreshes an existing entry; unsubscribe/add returns it unchanged."""
+    entry = find(session, Unsubscribe, account_id, email)
+    if entry is None:
+        entry = Unsubscribe(account_id=account_id, email=email, email_key=email.lower(), domain=domain_of(email),
+                            api_user=api_user, label_id=label_id, unsubscribe_time=when)
+    elif refresh:
+        entry.api_user, entry.label_id, entry.unsubscribe_time = api_user, label_id, when
+    else:
+        return entry
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# the send-time check ----------------------------------------------------------------------------
+def suppressed(session: Session, account_id: int, keys: Iterable[str]) -> dict[str, int]:
+    """lower-cased address → invalid subStat (401 bounce/spam, 402 unsubscribe) for listed addresses."""
+    keys = sorted(set(keys))
+    found: dict[str, int] = {}
+    for table, code in ((Unsubscribe, 402), (Bounce, 401), (SpamReport, 401)):  # 401 wins over 402
+        for i in range(0, len(keys), CHUNK):
+            chunk = keys[i:i + CHUNK]
+            rows = session.exec(select(table.email_key).where(table.account_id == account_id,
+                                                              table.email_key.in_(chunk))).all()
+            for key in rows:
+                found[key] = code
+    return found
+
+
+# reads ------------------------------------------------------------------------------------------
+def _where(table, account_id: int, email: str | None, window: tuple[datetime, datetime] | None,
+           api_users: list[str] | None = None, label_ids: list[int] | None = None) -> list:
+    where = [table.account_id == account_id]
+    if email is not None:
+        where.append(table.email_key == email.strip().lower())
+    elif window is not None:
+        column = getattr(table, TIME_COLUMN[table])
+        where += [column >= window[0], column < window[1]]
+    if api_users is not None:
+        where.append(table.api_user.in_(api_users))
+    if label_ids is not None:
+        where.append(table.label_id.in_(label_ids))
+    return where
+
+
+def search(session: Session, table, account_id: int, email: str | None, window, start: int, limit: int,
+           api_users: list[str] | None = None, label_ids: list[int] | None = None) -> tuple[list, int]:
+    """Entries newest first (§1.7); `email` is a lookup that ignores the window (§1.8)."""
+    where = _where(table, account_id, email, window, api_users, label_ids)
+    total = session.exec(select(func.count()).select_from(table).where(*where)).one()
+    column = getattr(table, TIME_COLUMN[table])
+    rows = session.exec(select(table).where(*where).order_by(column.desc(), table.id.desc())
+                        .offset(start).limit(limit)).all()
+    return list(rows), total
+
+
+def count(session: Session, table, account_id: int, window) -> int:
+    return session.exec(select(func.count()).select_from(table).where(*_where(table, account_id, None, window))).one()
+
+
+def delete(session: Session, table, account_id: int, email: str | None, window) -> int:
+    rows = session.exec(select(table).where(*_where(table, account_id, email, window))).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

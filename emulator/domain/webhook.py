@@ -1,0 +1,211 @@
+"""Webhook configurations (api.md §2.18) and the callbacks they receive (§5).
+
+A configuration is (categoryName, url) → a set of event types. Every event of a mail queues one
+`WebhookDelivery` per distinct URL whose configuration matches; the payload (timestamp, token and
+signature included) is fixed when it is queued, so retries resend it unchanged. Pending deliveries
+live in the store and survive a restart; each HTTP attempt is a `WebhookAttempt` row.
+"""
+
+import hashlib
+import hmac
+import json
+import secrets
+import string
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, select
+
+from ..codes import ApiError
+from ..store.db import TRAFFIC_TABLES
+
+# name → code, in the order of §2.18 (also the order names are rendered in)
+EVENT_CODES = {"request": 18, "deliver": 1, "report_spam": 3, "invalid": 4, "soft_bounce": 5,
+               "click": 10, "open": 11, "unsubscribe": 12}
+CODE_NAMES = {str(code): name for name, code in EVENT_CODES.items()}
+ALNUM = string.ascii_letters + string.digits
+RETRY_MINUTES = (1, 2, 4, 8, 16)
+MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
+TIMEOUT_SECONDS = 3.0
+
+
+class WebhookConfig(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "category_name", "url"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    category_name: str  # an API_USER name of the account, or "all"
+    url: str
+    events: str  # comma-joined event names, in EVENT_CODES order
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One callback (one event to one URL), pending until it succeeds or runs out of attempts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    url: str
+    event: str
+    email_id: str | None = None
+    message_id: str | None = None
+    payload: str  # JSON object of the form fields (all strings)
+    attempts: int = 0
+    status: str = "pending"  # pending | delivered | failed
+    next_attempt_at: datetime | None = Field(default=None, index=True)
+    created_at: datetime
+
+
+class WebhookAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    delivery_id: int = Field(foreign_key="webhookdelivery.id", index=True)
+    url: str
+    event: str
+    attempt: int
+    status_code: int | None = None
+    error: str | None = None
+    status: str  # delivered | retrying | failed
+    sent_at: datetime
+    next_attempt_at: datetime | None = None
+
+
+TRAFFIC_TABLES.update({WebhookDelivery.__tablename__, WebhookAttempt.__tablename__})
+
+
+# parameter rules ----------------------------------------------------------------------------------
+def parse_events(text: str) -> list[str] | None:
+    """`,`/`;`-separated names or codes, case-insensitive; unknown items dropped; None when none is left."""
+    found = set()
+    for item in text.replace(";", ",").split(","):
+        item = item.strip().lower()
+        name = item if item in EVENT_CODES else CODE_NAMES.get(item.lstrip("0") or "0")
+        if name:
+            found.add(name)
+    return [name for name in EVENT_CODES if name in found] or None
+
+
+def is_url(text: str) -> bool:
+    if len(text) > 255 or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # a bad port raises
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+# configurations --------------------------------------------------------------------------------
+def view(config: WebhookConfig, fmt) -> dict:
+    return {"url": config.url, "categoryName": config.category_name, "event": config.events,
+            "gmtCreated": fmt(config.created_at)}
+
+
+def find(session: Session, account_id: int, category: str, url: str) -> WebhookConfig | None:
+    return session.exec(select(WebhookConfig).where(WebhookConfig.account_id == account_id,
+                                                    WebhookConfig.category_name == category,
+                                                    WebhookConfig.url == url)).first()
+
+
+def search(session: Session, account_id: int, url: str | None, category: str | None,
+           events: list[str] | None) -> list[WebhookConfig]:
+    query = select(WebhookConfig).where(WebhookConfig.account_id == account_id)
+    if url is not None:
+        query = query.where(WebhookConfig.url == url)
+    if category is not None:
+        query = query.where(WebhookConfig.category_name == category)
+    rows = session.exec(query.order_by(WebhookConfig.id)).all()
+    if events is not None:
+        rows = [r for r in rows if set(r.events.split(",")) & set(events)]
+    return list(rows)
+
+
+def add(session: Session, account_id: int, category: str, url: str, events: list[str], now: datetime,
+        probe) -> WebhookConfig:
+    if find(session, account_id, category, url) is not None:
+        raise ApiError(40708)
+    probe(url)
+    config = WebhookConfig(account_id=account_id, category_name=category, url=url, events=",".join(events),
+                           created_at=now, updated_at=now)
+    session.add(config)
+    session.flush()
+    return config
+
+
+def existing(session: Session, account_id: int, category: str, url: str) -> WebhookConfig:
+    config = find(session, account_id, category, url)
+    if config is None:
+        raise ApiError(40709)
+    return config
+
+
+def update(session: Session, config: WebhookConfig, category: str | None, events: list[str] | None,
+           url: str | None, now: datetime, probe) -> None:
+    new_category = category if category is not None else config.category_name
+    new_url = url if url is not None else config.url
+    other = find(session, config.account_id, new_category, new_url)
+    if other is not None and other.id != config.id:
+        raise ApiError(40708)
+    if url is not None:
+        probe(url)
+    if category is None and events is None and url is None:
+        raise ApiError(40712)
+    config.category_name, config.url, config.updated_at = new_category, new_url, now
+    if events is not None:
+        config.events = ",".join(events)
+    session.add(config)
+    session.flush()
+
+
+def remove(session: Session, config: WebhookConfig, events: list[str] | None, now: datetime) -> None:
+    if events is not None:
+        left = [name for name in config.events.split(",") if name not in events]
+        if left:
+            config.events, config.updated_at = ",".join(left), now
+            session.add(config)
+            session.flush()
+            return
+    session.delete(config)
+    session.flush()
+
+
+def hooks_for(session: Session, account_id: int) -> list[WebhookConfig]:
+    return list(session.exec(select(WebhookConfig).where(WebhookConfig.account_id == account_id)
+                             .order_by(WebhookConfig.id)).all())
+
+
+def matching_urls(hooks: list[WebhookConfig], api_user: str, event: str) -> list[str]:
+    """Distinct URLs (first configuration first) whose configuration covers this API_USER and event."""
+    urls: list[str] = []
+    for hook in hooks:
+        if hook.category_name in (api_user, "all") and event in hook.events.split(",") and hook.url not in urls:
+            urls.append(hook.url)
+    return urls
+
+
+# callbacks ------------------------------------------------------------------------------------
+def sign(app_key: str, timestamp: str, token: str) -> str:
+    """§5: lowercase hex HMAC-SHA256 over timestamp + token, keyed with the account's appKey."""
+    return hmac.new(app_key.encode("utf-8"), (timestamp + token).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def queue(session: Session, account_id: int, app_key: str, url: str, event: str, fields: dict[str, str],
+          when: datetime, email_id: str | None = None, message_id: str | None = None) -> WebhookDelivery:
+    timestamp = str(int(when.timestamp() * 1000))
+    token = "".join(secrets.choice(ALNUM) for _ in range(50))
+    payload = {"event": event, "timestamp": timestamp, "token": token,
+               "signature": sign(app_key, timestamp, token), **fields}
+    delivery = WebhookDelivery(account_id=account_id, url=url, event=event, email_id=email_id,
+                               message_id=message_id, payload=json.dumps(payload, ensure_ascii=False),
+                               next_attempt_at=when, created_at=when)
+    session.add(delivery)
+    return delivery
+
+
+def retry_delay(attempt: int, scale: float) -> timedelta | None:
+    """The wait after failed attempt number `attempt` (1-based), or None when it was the last."""
+    if attempt >= MAX_ATTEMPTS:
+        return None
+    return timedelta(minutes=RETRY_MINUTES[attempt - 1] * scale)

@@ -1,0 +1,88 @@
+"""A real HTTP receiver on 127.0.0.1 (a free port) for webhook probes and callbacks."""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+class Receiver:
+    """Records every POST; answers the scripted status codes in turn, then `default`."""
+
+    def __init__(self, statuses: list[int] | None = None, default: int = 200, delay: float = 0.0):
+        self.statuses = list(statuses or [])
+        self.default = default
+        self.delay = delay
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                with owner.lock:
+                    status = owner.statuses.pop(0) if owner.statuses else owner.default
+                    owner.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
+                                           "at": time.monotonic()})
+                if owner.delay:
+                    time.sleep(owner.delay)
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def forms(self, path: str | None = None) -> list[dict[str, str]]:
+        """The form-encoded callbacks received (probes, which are JSON, are left out)."""
+        found = []
+        with self.lock:
+            requests = list(self.requests)
+        for request in requests:
+            if "x-www-form-urlencoded" not in request["headers"].get("Content-Type", ""):
+                continue
+            if path is not None and request["path"] != path:
+                continue
+            fields = parse_qs(request["body"].decode("utf-8"), keep_blank_values=True)
+            found.append({k: v[-1] for k, v in fields.items()})
+        return found
+
+    def wait_for(self, predicate, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate(self)
+            if result:
+                return result
+            time.sleep(0.02)
+        return predicate(self)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/nothing"
