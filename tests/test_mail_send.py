@@ -427,3 +427,24 @@ def test_address_list_mode_refused_for_trigger_user(api):
 def test_get_is_405(api):
     response = api.client.get("/apiv2/mail/send", params=api.creds())
     assert response.status_code == 405
+
+
+def test_not_emitted_blank_codes(api):
+    """40803, 40830 and 40877 are never emitted: a blank fromName, plain or contentSummary is absent."""
+    answer = send(api, fromName="", plain="", contentSummary="")
+    assert answer["statusCode"] == 200 and answer["statusCode"] not in (40803, 40830, 40877)
+
+
+@pytest.mark.parametrize("action, fault", [("send", 40901), ("send", 40902), ("sendtemplate", 40826),
+                                           ("send", 40822), ("sendcalendar", 40851)])
+def test_fault_only_codes_through_fault_rules(client, account, action, fault):
+    api = Api(client, account)
+    rule = {"module": "mail", "action": action, "apiUser": account["apiUser"], "statusCode": fault, "count": 1}
+    assert client.put("/_emulator/faults", json={"rules": [rule]}).status_code == 200
+    try:
+        answer = api.call(f"mail/{action}", **BASE)
+        assert answer == {"result": False, "statusCode": fault, "message": answer["message"], "info": {}}
+        assert mails(client, account=account["userName"]) == []
+        assert code(api) == 200  # count 1: the rule fired once
+    finally:
+        client.delete("/_emulator/faults")
