@@ -80,6 +80,7 @@ def control_routers() -> list:
     from .control import system
     from .control import mails as control_mails
     from .control import templates as control_templates
+    from .ui import router as ui
 
     return [system.router, control_accounts.router, control_templates.router, control_mails.router,
-            control_events.router]
+            control_events.router, ui.router]

@@ -1,0 +1,179 @@
+"""Read-only queries of the web UI (the store as it is; no rule lives here).
+
+The mail list pages by keyset on the mail id (newest first), so page N costs the same as page 1,
+also with 100k mails.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ..domain.accounts import Account, ApiUser, Domain
+from ..domain.label import Label
+from ..domain.outbox import Mail, MailEvent
+
+PAGE = 50
+STATUSES = ("request", "deliver", "invalid", "soft_bounce")
+EVENTS = ("request", "deliver", "invalid", "soft_bounce", "open", "click", "unsubscribe", "report_spam")
+
+
+@dataclass
+class MailFilter:
+    account: str | None = None  # userName
+    api_user: str | None = None
+    to: str | None = None
+    q: str | None = None
+    label_id: int | None = None
+    status: str | None = None
+
+    def query_args(self) -> dict:
+        values = {"account": self.account, "apiUser": self.api_user, "to": self.to, "q": self.q,
+                  "labelId": self.label_id, "status": self.status}
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+@dataclass
+class MailPage:
+    rows: list[tuple[Mail, str]]  # (mail, account userName)
+    total: int
+    newer: int | None = None  # `after` cursor of the newer page, when there is one
+    older: int | None = None  # `before` cursor of the older page, when there is one
+    newest_id: int = 0
+    labels: dict[int, str] = field(default_factory=dict)
+
+
+def _where(session: Session, flt: MailFilter) -> list | None:
+    where = []
+    if flt.account:
+        account = session.exec(select(Account).where(Account.user_name == flt.account)).first()
+        if account is None:
+            return None
+        where.append(Mail.account_id == account.id)
+    if flt.api_user:
+        where.append(Mail.api_user == flt.api_user)
+    if flt.to:
+        where.append(Mail.recipient_key == flt.to.strip().lower())
+    if flt.label_id is not None:
+        where.append(Mail.label_id == flt.label_id)
+    if flt.status:
+        where.append(Mail.status == flt.status)
+    if flt.q:
+        where.append(or_(Mail.subject.contains(flt.q, autoescape=True),
+                         Mail.plain.contains(flt.q, autoescape=True),
+                         Mail.html.contains(flt.q, autoescape=True)))
+    return where
+
+
+def mail_page(session: Session, flt: MailFilter, before: int | None = None, after: int | None = None,
+              limit: int = PAGE) -> MailPage:
+    where = _where(session, flt)
+    if where is None:
+        return MailPage([], 0)
+    base = select(Mail, Account.user_name).join(Account, Account.id == Mail.account_id).where(*where)
+    if after is not None:  # the newer page: ascending from the cursor, then flipped
+        rows = list(session.exec(base.where(Mail.id > after).order_by(Mail.id.asc()).limit(limit + 1)).all())
+        has_newer = len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+        has_older = True
+    else:
+        query = base if before is None else base.where(Mail.id < before)
+        rows = list(session.exec(query.order_by(Mail.id.desc()).limit(limit + 1)).all())
+        has_older = len(rows) > limit
+        rows = rows[:limit]
+        has_newer = before is not None
+    if not rows and after is not None:  # nothing newer any more: show the newest page
+        return mail_page(session, flt, limit=limit)
+    total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
+    page = MailPage(rows, total)
+    if rows:
+        page.newer = rows[0][0].id if has_newer else None
+        page.older = rows[-1][0].id if has_older else None
+    page.labels = label_names(session, {m.label_id for m, _ in rows})
+    return page
+
+
+def mails_after(session: Session, flt: MailFilter, after: int, limit: int = PAGE) -> tuple[list, int]:
+    """Mails newer than `after` (live update of the first page), newest first, and the new total."""
+    where = _where(session, flt)
+    if where is None:
+        return [], 0
+    rows = session.exec(select(Mail, Account.user_name).join(Account, Account.id == Mail.account_id)
+                        .where(*where, Mail.id > after).order_by(Mail.id.desc()).limit(limit)).all()
+    total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
+    return list(rows), total
+
+
+def label_names(session: Session, ids: set[int]) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {label.id: label.name for label in session.exec(select(Label).where(Label.id.in_(ids))).all()}
+
+
+def mail(session: Session, email_id: str) -> tuple[Mail, Account] | None:
+    row = session.exec(select(Mail, Account).join(Account, Account.id == Mail.account_id)
+                       .where(Mail.email_id == email_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def events(session: Session, mail_id: int) -> list[MailEvent]:
+    return list(session.exec(select(MailEvent).where(MailEvent.mail_id == mail_id)
+                             .order_by(MailEvent.created_at, MailEvent.id)).all())
+
+
+def loads(value: str | None, default):
+    try:
+        return json.loads(value) if value else default
+    except ValueError:
+        return default
+
+
+# accounts -----------------------------------------------------------------------------------------
+def accounts(session: Session) -> list[tuple[Account, int]]:
+    counts = dict(session.exec(select(Mail.account_id, func.count()).group_by(Mail.account_id)).all())
+    return [(a, counts.get(a.id, 0)) for a in session.exec(select(Account).order_by(Account.id)).all()]
+
+
+def account(session: Session, user_name: str) -> Account | None:
+    return session.exec(select(Account).where(Account.user_name == user_name)).first()
+
+
+def api_users(session: Session, account_id: int) -> list[tuple[ApiUser, Domain]]:
+    return list(session.exec(select(ApiUser, Domain).join(Domain, Domain.id == ApiUser.domain_id)
+                             .where(ApiUser.account_id == account_id).order_by(ApiUser.id)).all())
+
+
+def domains(session: Session, account_id: int) -> list[Domain]:
+    return list(session.exec(select(Domain).where(Domain.account_id == account_id).order_by(Domain.id)).all())
+
+
+def labels(session: Session, account_id: int) -> list[tuple[Label, int]]:
+    counts = dict(session.exec(select(Mail.label_id, func.count()).where(Mail.account_id == account_id)
+                               .group_by(Mail.label_id)).all())
+    rows = session.exec(select(Label).where(Label.account_id == account_id).order_by(Label.id)).all()
+    return [(label, counts.get(label.id, 0)) for label in rows]
+
+
+def all_labels(session: Session, account_name: str | None) -> list[Label]:
+    query = select(Label).order_by(Label.id)
+    if account_name:
+        query = query.join(Account, Account.id == Label.account_id).where(Account.user_name == account_name)
+    return list(session.exec(query.limit(500)).all())
+
+
+def daily_events(session: Session, account_id: int, today: date, tz, days: int = 30) -> tuple[list[date], dict]:
+    """Per local day, how many of each event the account's mails had (the statistics chart)."""
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+    rows = session.exec(select(MailEvent.created_at, MailEvent.event)
+                        .where(MailEvent.account_id == account_id, MailEvent.created_at >= start)).all()
+    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for created, event in rows:
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        counts[created.astimezone(tz).date()][event] += 1
+    return [first + timedelta(days=i) for i in range(days)], counts

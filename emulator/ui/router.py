@@ -1,0 +1,249 @@
+"""The web UI's routes: `/` (mail list) and `/ui/...` (mail view, accounts, static files)."""
+
+import html as html_lib
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from . import i18n, queries, sections
+from .queries import MailFilter
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+LANG_COOKIE = "sc_ui_lang"
+TOKEN_COOKIE = "sc_ui_token"
+# The UI's own pages: only its own script and styles; mail HTML lives in a sandboxed frame.
+UI_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+             "frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+EVENT_BUTTONS = ("open", "click", "unsubscribe", "report_spam", "invalid", "soft_bounce")
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+# request context ----------------------------------------------------------------------------------
+class Page:
+    """What every template gets: the language, its words, time rendering and the admin token."""
+
+    def __init__(self, request: Request):
+        self.request = request
+        self.settings = request.app.state.settings
+        self.store = request.app.state.store
+        asked = request.query_params.get("lang")
+        cookie = request.cookies.get(LANG_COOKIE)
+        self.lang = asked if asked in i18n.LANGS else cookie if cookie in i18n.LANGS else self.settings.lang
+        self.set_lang = asked if asked in i18n.LANGS else None
+        self.token = self._token()
+
+    def _token(self) -> str | None:
+        expected = self.settings.admin_token
+        if expected is None:
+            return None
+        given = self.request.query_params.get("token") or self.request.cookies.get(TOKEN_COOKIE) or ""
+        header = self.request.headers.get("authorization", "")
+        if header.startswith("Bearer "):
+            given = header[7:]
+        if not secrets.compare_digest(given.encode(), expected.encode()):
+            raise HTTPException(status_code=401, detail="missing or wrong admin token: open /?token=<token> once")
+        return expected
+
+    def t(self, key: str, **values) -> str:
+        return i18n.word(self.lang, key, **values)
+
+    def fmt(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M:%S")
+
+    def iso(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.settings.tz).isoformat(timespec="seconds")
+
+    def url(self, path: str, **params) -> str:
+        from urllib.parse import urlencode
+
+        values = {k: v for k, v in params.items() if v not in (None, "")}
+        return f"{path}?{urlencode(values)}" if values else path
+
+    def render(self, name: str, status_code: int = 200, **context) -> HTMLResponse:
+        response = templates.TemplateResponse(self.request, name, {"page": self, "t": self.t, **context},
+                                              status_code=status_code)
+        self.finish(response)
+        return response
+
+    def finish(self, response: Response) -> None:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = UI_POLICY
+        if self.set_lang:
+            response.set_cookie(LANG_COOKIE, self.set_lang, max_age=365 * 86400, samesite="lax")
+        if self.token and self.request.query_params.get("token"):
+            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
+
+
+def _filter(request: Request) -> MailFilter:
+    q = request.query_params
+    label = q.get("labelId", "").strip()
+    status = q.get("status", "").strip()
+    return MailFilter(account=q.get("account", "").strip() or None, api_user=q.get("apiUser", "").strip() or None,
+                      to=q.get("to", "").strip() or None, q=q.get("q", "").strip() or None,
+                      label_id=int(label) if label.isdigit() and len(label) < 12 else None,
+                      status=status if status in queries.STATUSES else None)
+
+
+def _cursor(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+# mail list ----------------------------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def mail_list(request: Request):
+    page = Page(request)
+    flt = _filter(request)
+    before, after = _cursor(request.query_params.get("before")), _cursor(request.query_params.get("after"))
+    with page.store.session() as session:
+        result = queries.mail_page(session, flt, before=before, after=after)
+        accounts = [a for a, _ in queries.accounts(session)]
+        labels = queries.all_labels(session, flt.account)
+    live = result.newer is None  # the first page follows new mail
+    return page.render("mails.html", flt=flt, result=result, accounts=accounts, labels=labels, live=live,
+                       statuses=queries.STATUSES, args=flt.query_args())
+
+
+@router.get("/ui/mails/live")
+def mail_list_live(request: Request):
+    """New rows of the first page since `after` (the page polls this), as HTML, with the new total."""
+    page = Page(request)
+    flt = _filter(request)
+    after = _cursor(request.query_params.get("after")) or 0
+    with page.store.session() as session:
+        rows, total = queries.mails_after(session, flt, after)
+        names = queries.label_names(session, {m.label_id for m, _ in rows})
+    fragment = templates.get_template("_rows.html").render(page=page, t=page.t, rows=rows, labels=names)
+    response = JSONResponse({"html": fragment, "count": len(rows), "total": total,
+                             "totalText": page.t("total", n=total),
+                             "newestId": rows[0][0].id if rows else after})
+    page.finish(response)
+    return response
+
+
+# one mail ---------------------------------------------------------------------------------------
+def _mail_or_404(page: Page, session, email_id: str):
+    found = queries.mail(session, email_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such mail")
+    return found
+
+
+@router.get("/ui/mails/{email_id}", response_class=HTMLResponse)
+def mail_view(request: Request, email_id: str):
+    page = Page(request)
+    with page.store.session() as session:
+        found = queries.mail(session, email_id)
+        if found is None:
+            return page.render("missing.html", status_code=404, what=email_id)
+        mail, account = found
+        events = queries.events(session, mail.id)
+        label = queries.label_names(session, {mail.label_id}).get(mail.label_id)
+    attachments = queries.loads(mail.attachments, [])
+    first_link = re.search(r"""href\s*=\s*["'](https?://[^"']+)["']""", mail.html or "", re.I)
+    return page.render("mail.html", mail=mail, account=account, events=events, label=label,
+                       to=queries.loads(mail.to, []), cc=queries.loads(mail.cc, []),
+                       bcc=queries.loads(mail.bcc, []), reply_to=queries.loads(mail.reply_to, []),
+                       headers=queries.loads(mail.headers, {}), variables=queries.loads(mail.variables, {}),
+                       attachments=attachments, buttons=EVENT_BUTTONS,
+                       first_link=html_lib.unescape(first_link.group(1)) if first_link else "http://example.com/")
+
+
+@router.get("/ui/mails/{email_id}/timeline", response_class=HTMLResponse)
+def mail_timeline(request: Request, email_id: str):
+    page = Page(request)
+    with page.store.session() as session:
+        mail, _account = _mail_or_404(page, session, email_id)
+        events = queries.events(session, mail.id)
+    body = templates.get_template("_timeline.html").render(page=page, t=page.t, events=events, mail=mail)
+    response = HTMLResponse(body)
+    page.finish(response)
+    return response
+
+
+def body_policy(remote_images: bool) -> str:
+    """The mail document may style itself and show images; it never runs script or reaches the UI."""
+    images = "'self' data: blob: cid:" + (" http: https:" if remote_images else "")
+    return ("default-src 'none'; style-src 'unsafe-inline'; font-src data:; "
+            f"img-src {images}; media-src data:; form-action 'none'; frame-ancestors 'self'; "
+            "sandbox allow-popups allow-popups-to-escape-sandbox")
+
+
+@router.get("/ui/mails/{email_id}/body")
+def mail_body(request: Request, email_id: str):
+    """The mail's HTML as its own document, under a CSP that forbids script and sandboxes it."""
+    page = Page(request)
+    with page.store.session() as session:
+        mail, _account = _mail_or_404(page, session, email_id)
+    body = mail.html or ""
+    for index, attachment in enumerate(queries.loads(mail.attachments, [])):
+        cid = (attachment or {}).get("contentId") if isinstance(attachment, dict) else None
+        if cid:
+            body = re.sub(rf"""cid:{re.escape(cid.strip("<>"))}(?=["'\s)>])""",
+                          f"/_emulator/mails/{email_id}/attachments/{index}", body)
+    head = '<meta charset="utf-8"><base target="_blank">'
+    response = HTMLResponse(head + body)
+    response.headers["Content-Security-Policy"] = body_policy(request.query_params.get("images") == "1")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# accounts ---------------------------------------------------------------------------------------
+@router.get("/ui/accounts", response_class=HTMLResponse)
+def account_list(request: Request):
+    page = Page(request)
+    with page.store.session() as session:
+        rows = queries.accounts(session)
+    return page.render("accounts.html", rows=rows)
+
+
+@router.get("/ui/accounts/{user_name}", response_class=HTMLResponse)
+def account_view(request: Request, user_name: str):
+    return account_section(request, user_name, "overview")
+
+
+@router.get("/ui/accounts/{user_name}/{section}", response_class=HTMLResponse)
+def account_section(request: Request, user_name: str, section: str):
+    page = Page(request)
+    if section not in sections.SECTIONS:
+        return page.render("missing.html", status_code=404, what=section)
+    with page.store.session() as session:
+        account = queries.account(session, user_name)
+        if account is None:
+            return page.render("missing.html", status_code=404, what=user_name)
+        data = sections.SECTIONS[section](session, account, page)
+    return page.render(f"account_{section}.html", account=account, section=section,
+                       sections=list(sections.SECTIONS), **data)
+
+
+# static files -------------------------------------------------------------------------------------
+@router.get("/ui/static/{name}")
+def static(name: str):
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise HTTPException(status_code=404, detail="no such file")
+    response = FileResponse(path)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@router.get("/ui", include_in_schema=False)
+def ui_root():
+    return RedirectResponse("/", status_code=307)
