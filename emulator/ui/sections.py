@@ -3,6 +3,8 @@
 import importlib
 from datetime import UTC, datetime
 
+from ..domain import addresslist as addresslist_rules
+from ..domain import template as template_rules
 from . import queries
 
 
@@ -20,11 +22,25 @@ def overview(session, account, page) -> dict:
 
 
 def templates(session, account, page) -> dict:
-    return {"available": False, "rows": []}
+    rows, _total = template_rules.search(session, account.id, None, None, None, 0, 1000)
+    return {"available": True, "rows": [
+        {"invokeName": r.invoke_name, "name": r.name, "subject": r.subject, "stat": r.template_stat,
+         "type": page.t("batch") if r.template_type == 1 else page.t("trigger"),
+         "updated": page.fmt(r.updated_at or r.created_at)} for r in rows]}
+
+
+MEMBERS_SHOWN = 100
 
 
 def address_lists(session, account, page) -> dict:
-    return {"available": False, "rows": []}
+    lists, _total = addresslist_rules.search_lists(session, account.id, None, 0, 1000)
+    counts = addresslist_rules.member_counts(session, [r.id for r in lists])
+    rows = []
+    for r in lists:
+        members, _n = addresslist_rules.search_members(session, r.id, 0, MEMBERS_SHOWN)
+        rows.append({"address": r.address, "name": r.name, "description": r.description,
+                     "count": counts.get(r.id, 0), "members": members})
+    return {"available": True, "rows": rows}
 
 
 def webhooks(session, account, page) -> dict:

@@ -1,0 +1,252 @@
+"""The web UI in a real browser: Debian's Chromium, headless, driven by Playwright for Python.
+
+One uvicorn server (its own database, a free port) and one browser for the whole module; tests
+send mail through the SendCloud API and check what the pages show. scripts/test installs
+Chromium when it is missing; under CI a missing browser fails, elsewhere the tests skip loudly.
+Screenshots go to $SC_UI_SCREENSHOTS (scripts/screenshots sets docs/screenshots) or a temp dir.
+"""
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from emulator.app import create_app
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+CHROMIUM = os.environ.get("SC_UI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT_MS = 15000
+
+
+def _need_browser():
+    problem = None
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        problem = f"no Chromium at {CHROMIUM}: install Debian's 'chromium' package (scripts/test does when root)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "playwright (the test extra) is not installed"
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"BROWSER TESTS CANNOT RUN IN CI: {problem}", pytrace=False)
+    pytest.skip(f"BROWSER TESTS SKIPPED: {problem}")
+
+
+class LiveServer:
+    """The emulator under a real uvicorn, on a free loopback port, in a background thread."""
+
+    def __init__(self, settings):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the UI test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _need_browser()
+    with LiveServer(make_settings(tmp_path_factory, lang="zh")) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 860})
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    target = os.environ.get("SC_UI_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Sender:
+    """A SendCloud client of the live server, for one fresh account."""
+
+    def __init__(self, url: str, **fields):
+        self.http = httpx.Client(base_url=url, timeout=30)
+        fields.setdefault("userName", f"ui_{uuid.uuid4().hex[:10]}")
+        response = self.http.post("/_emulator/accounts", json=fields)
+        assert response.status_code == 201, response.text
+        self.account = response.json()
+
+    def call(self, path: str, **params) -> dict:
+        data = {"apiUser": self.account["apiUser"], "apiKey": self.account["apiKey"], **params}
+        response = self.http.post(f"/apiv2/{path}", data=data)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def send(self, subject: str, html: str, to: str = "reader@example.com", **params) -> str:
+        reply = self.call("mail/send", **{"from": f"shop@{self.account['domain']}", "to": to, "subject": subject,
+                                          "html": html, **params})
+        assert reply["statusCode"] == 200, reply
+        return reply["info"]["emailIdList"][0]
+
+
+@pytest.fixture
+def sender(server):
+    sender = Sender(server.url)
+    yield sender
+    sender.http.close()
+
+
+def test_new_mail_appears_in_the_list_without_reload(page, sender, shots):
+    page.goto(f"/?account={sender.account['userName']}&lang=en")
+    page.wait_for_selector("#mails")
+    assert page.is_visible("#no-mails")
+    page.evaluate("window.__sameDocument = true")
+    sender.send("Your order has shipped", "<p>Hello <b>Ann</b></p>")
+    row = page.locator("#mails tbody tr", has_text="Your order has shipped")
+    row.wait_for()
+    assert page.evaluate("window.__sameDocument") is True  # live update, not a reload
+    assert "reader@example.com" in row.inner_text()
+    assert page.inner_text("#total") == "1 mails"
+    sender.send("Second mail", "<p>two</p>")
+    page.locator("#mails tbody tr", has_text="Second mail").wait_for()
+    first = page.locator("#mails tbody tr").first.inner_text()
+    assert "Second mail" in first  # newest first
+    page.screenshot(path=str(shots / "mail-list.png"))
+
+
+def test_filters_narrow_the_list(page, sender):
+    sender.send("Invoice 1001", "<p>pay</p>", to="anna@example.com")
+    sender.send("Welcome aboard", "<p>hello</p>", to="bert@example.com")
+    page.goto(f"/?account={sender.account['userName']}&to=anna@example.com")
+    texts = page.locator("#mails tbody tr").all_inner_texts()
+    assert len(texts) == 1 and "Invoice 1001" in texts[0]
+    page.goto(f"/?account={sender.account['userName']}&q=aboard")
+    texts = page.locator("#mails tbody tr").all_inner_texts()
+    assert len(texts) == 1 and "Welcome aboard" in texts[0]
+
+
+HOSTILE = ("<h1 id='greeting'>Hello from the mail</h1>"
+           "<script>parent.document.title='pwned'; top.__pwned = 1; document.body.innerHTML = 'script ran';</script>"
+           "<img src='x' onerror=\"parent.document.title='pwned-onerror'\">"
+           "<a href='https://example.com/track'>track</a>")
+
+
+def test_mail_html_renders_in_a_sandbox_and_its_script_never_runs(page, sender, shots):
+    email_id = sender.send("Sandboxed", HOSTILE)
+    page.goto(f"/ui/mails/{email_id}")
+    frame_element = page.locator("iframe#mail-html")
+    sandbox = frame_element.get_attribute("sandbox")
+    assert "allow-scripts" not in sandbox and "allow-same-origin" not in sandbox
+    frame = page.frame_locator("iframe#mail-html")
+    assert frame.locator("#greeting").inner_text() == "Hello from the mail"
+    page.wait_for_timeout(500)  # give a script (if one could run) the time to do its harm
+    assert frame.locator("body").inner_text().startswith("Hello from the mail")
+    assert "script ran" not in frame.locator("body").inner_text()
+    assert "pwned" not in page.title()
+    assert page.evaluate("window.__pwned") is None
+    # The frame's document is not same-origin with the UI: the parent cannot reach into it.
+    assert page.evaluate("(() => { try { return document.getElementById('mail-html').contentDocument === null; }"
+                         " catch (e) { return true; } })()") is True
+    page.screenshot(path=str(shots / "mail-view.png"), full_page=True)
+
+
+def test_event_buttons_add_to_the_timeline(page, sender):
+    email_id = sender.send("Events", "<p>Hi <a href='https://example.com/offer'>offer</a></p>")
+    page.goto(f"/ui/mails/{email_id}?lang=en")
+    timeline = page.locator("#timeline")
+    timeline.locator("[data-event=deliver]").wait_for()
+    assert timeline.locator("li").evaluate_all("els => els.map(e => e.dataset.event)") == ["request", "deliver"]
+    page.click(".event-button[data-event=open]")
+    timeline.locator("[data-event=open]").wait_for()
+    page.click(".event-button[data-event=click]")
+    page.locator("#timeline [data-event=click]").wait_for()
+    assert "https://example.com/offer" in page.locator("#timeline [data-event=click]").inner_text()
+    page.click(".event-button[data-event=soft_bounce]")
+    page.locator("#timeline [data-event=soft_bounce]").wait_for()
+    page.wait_for_function("document.getElementById('mail-status').classList.contains('s-soft_bounce')")
+    events = httpx.get(f"{sender.http.base_url}_emulator/events", params={"emailId": email_id}).json()
+    assert [e["event"] for e in events["items"]] == ["request", "deliver", "open", "click", "soft_bounce"]
+
+
+def test_account_pages(page, server, shots):
+    owner = Sender(server.url, templateReview="manual")
+    owner.call("label/add", labelName="newsletter")
+    assert owner.call("template/add", invokeName="welcome", name="Welcome", html="<p>Hi %name%</p>",
+                      subject="Welcome %name%", templateType=0)["statusCode"] == 200
+    owner.send("Labelled", "<p>x</p>", labelName="newsletter")
+    user = owner.account["userName"]
+
+    page.goto(f"/ui/accounts/{user}?lang=en")
+    key_cell = page.locator(f".secret[data-api-user='{owner.account['apiUser']}']")
+    assert owner.account["apiKey"] not in page.content()  # keys stay hidden until asked for
+    page.click(f".show-key[data-api-user='{owner.account['apiUser']}']")
+    page.wait_for_function(f"document.querySelector(\".secret[data-api-user='{owner.account['apiUser']}']\")"
+                           f".textContent === '{owner.account['apiKey']}'")
+    assert key_cell.inner_text() == owner.account["apiKey"]
+    assert "newsletter" in page.inner_text("#labels")
+    assert owner.account["domain"] in page.inner_text("#domains")
+    page.screenshot(path=str(shots / "account.png"), full_page=True)
+
+    page.goto(f"/ui/accounts/{user}/templates")
+    row = page.locator("#templates tr[data-invoke-name=welcome]")
+    assert "Pending" in row.inner_text()
+    row.locator("button.review[data-approve=true]").click()
+    page.locator("#templates tr[data-invoke-name=welcome] .review-1").wait_for()
+    assert "Approved" in page.locator("#templates tr[data-invoke-name=welcome]").inner_text()
+
+    page.goto(f"/ui/accounts/{user}/stats")
+    assert page.locator("#chart polyline[data-event=deliver]").count() == 1
+    page.screenshot(path=str(shots / "statistics.png"), full_page=True)
+    owner.http.close()
+
+
+def test_language_switch_is_remembered(page):
+    page.goto("/?lang=en")
+    assert page.inner_text("header nav a >> nth=0") == "Mails"
+    page.goto("/ui/accounts")
+    assert page.inner_text("h1") == "Accounts"
+    page.goto("/?lang=zh")
+    assert page.inner_text("header nav a >> nth=0") == "邮件"
+    page.goto("/ui/accounts")
+    assert page.inner_text("h1") == "账户"
