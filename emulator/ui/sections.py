@@ -51,32 +51,47 @@ def stats(session, account, page) -> dict:
     today = datetime.now(UTC).astimezone(page.settings.tz).date()
     days, counts = queries.daily_events(session, account.id, today, page.settings.tz)
     series = ["request", "deliver", "open", "click", "invalid", "soft_bounce", "unsubscribe", "report_spam"]
-    peak = max([counts.get(d, {}).get(e, 0) for d in days for e in series] + [1])
-    return {"days": days, "counts": counts, "series": series, "peak": peak, "chart": chart(days, counts, peak)}
+    return {"days": days, "counts": counts, "series": series, "chart": chart(days, counts)}
 
 
-COLORS = {"request": "#8a94a6", "deliver": "#2e7d32", "open": "#1565c0", "click": "#6a1b9a",
-          "invalid": "#c62828", "soft_bounce": "#ef6c00", "unsubscribe": "#5d4037", "report_spam": "#ad1457"}
+# The chart's bars: (key, events summed, colour); the table below it has every event.
+BARS = [("request", ("request",), "#8a94a6"), ("deliver", ("deliver",), "#2e7d32"), ("open", ("open",), "#1565c0"),
+        ("click", ("click",), "#6a1b9a"), ("invalid", ("invalid", "soft_bounce"), "#c62828")]
 
 
-def chart(days, counts, peak, width=900, height=260, pad=36) -> dict:
-    """Polylines of the daily counts, one per event, in SVG user units."""
+def _nice(peak: int) -> int:
+    """The axis top: 1, 2, 5, 10, 20, 50, … at or above the highest bar."""
+    top = 1
+    while top < peak:
+        for factor in (2, 5 / 2, 2):
+            top = int(top * factor)
+            if top >= peak:
+                break
+    return top
+
+
+def chart(days, counts, width=900, height=260, pad=40) -> dict:
+    """Grouped bars per local day, in SVG user units (inline SVG, no script)."""
+    values = {d: {key: sum(counts.get(d, {}).get(e, 0) for e in events) for key, events, _ in BARS} for d in days}
+    top = _nice(max([v for day in values.values() for v in day.values()] + [1]))
     inner_w, inner_h = width - 2 * pad, height - 2 * pad
-    step = inner_w / max(len(days) - 1, 1)
-
-    def point(i, value):
-        return f"{pad + i * step:.1f},{pad + inner_h - inner_h * value / peak:.1f}"
-
-    lines = []
-    for event, color in COLORS.items():
-        values = [counts.get(d, {}).get(event, 0) for d in days]
-        if any(values):
-            lines.append({"event": event, "color": color,
-                          "points": " ".join(point(i, v) for i, v in enumerate(values))})
-    ticks = [{"x": pad + i * step, "label": d.strftime("%m-%d")} for i, d in enumerate(days) if i % 5 == 0]
-    grid = [{"y": pad + inner_h - inner_h * f, "label": round(peak * f)} for f in (0, 0.5, 1)]
-    return {"width": width, "height": height, "lines": lines, "ticks": ticks, "grid": grid, "pad": pad,
-            "colors": COLORS}
+    slot = inner_w / max(len(days), 1)
+    bar = max((slot - 4) / len(BARS), 1)
+    bars = []
+    for i, d in enumerate(days):
+        for j, (key, _events, color) in enumerate(BARS):
+            value = values[d][key]
+            if value:
+                h = inner_h * value / top
+                bars.append({"x": round(pad + i * slot + 2 + j * bar, 1), "y": round(pad + inner_h - h, 1),
+                             "w": round(bar, 1), "h": round(h, 1), "color": color, "event": key,
+                             "title": f"{d.isoformat()} {key}: {value}"})
+    ticks = [{"x": round(pad + (i + 0.5) * slot, 1), "label": d.strftime("%m-%d")} for i, d in enumerate(days)
+             if i % 5 == 0 or i == len(days) - 1]
+    marks = sorted({0, top // 2, top}) if top >= 2 else [0, top]
+    grid = [{"y": round(pad + inner_h - inner_h * m / top, 1), "label": m} for m in marks]
+    return {"width": width, "height": height, "bars": bars, "ticks": ticks, "grid": grid, "pad": pad,
+            "legend": [(key, color) for key, _events, color in BARS]}
 
 
 SECTIONS = {"overview": overview, "templates": templates, "addresslists": address_lists,
