@@ -6,12 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.routes import ACTION_INDEX
 from tests.conftest import make_settings, new_account
-
-
-# Until the mail module lands on main (then this marker goes): tests that send mail need mail/send.
-needs_mail = pytest.mark.skipif(("mail", "send") not in ACTION_INDEX, reason="mail/send is not built yet")
 
 
 def send(api, subject="Hello", html="<p>hi</p>", to="reader@example.com", **params) -> str:
@@ -21,7 +16,6 @@ def send(api, subject="Hello", html="<p>hi</p>", to="reader@example.com", **para
     return reply["info"]["emailIdList"][0]
 
 
-@needs_mail
 def test_pages_answer_html(client, api):
     email_id = send(api, subject="Page check")
     user = api.account["userName"]
@@ -50,7 +44,6 @@ def test_bad_filters_and_cursors_are_ignored_not_errors(client):
         assert client.get(f"/ui/mails/live?{query}").status_code == 200, query
 
 
-@needs_mail
 def test_mail_body_is_served_under_a_sandboxing_policy(client, api):
     email_id = send(api, html="<p id=x>body</p><script>alert(1)</script>")
     response = client.get(f"/ui/mails/{email_id}/body")
@@ -66,7 +59,6 @@ def test_mail_body_is_served_under_a_sandboxing_policy(client, api):
     assert "img-src 'self' data: blob: cid: http: https:" in remote
 
 
-@needs_mail
 def test_mail_view_shows_the_parts(client, api):
     email_id = send(api, subject="Parts", html="<p>x</p>", headers='{"X-Order": "42"}')
     text = client.get(f"/ui/mails/{email_id}").text
@@ -76,7 +68,6 @@ def test_mail_view_shows_the_parts(client, api):
     assert 'data-event="request"' in text and 'data-event="deliver"' in text
 
 
-@needs_mail
 def test_live_endpoint_returns_only_newer_rows(client, api):
     first = send(api, subject="First live")
     user = api.account["userName"]
@@ -89,7 +80,6 @@ def test_live_endpoint_returns_only_newer_rows(client, api):
     assert first not in newer["html"]
 
 
-@needs_mail
 def test_keyset_pages_cover_every_mail_once(client, api):
     user = api.account["userName"]
     to = ";".join(f"r{i}@example.com" for i in range(120))
