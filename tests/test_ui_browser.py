@@ -197,14 +197,6 @@ NEWSLETTER = ("<div style='font-family: sans-serif; max-width: 560px'><h2 style=
               "<p style='color: #888; font-size: 12px'>You get this mail because you signed up at example.com.</p></div>")
 
 
-def _has_events_api() -> bool:
-    from emulator.routes import control_routers
-
-    return any(getattr(r, "path", "") == "/_emulator/events" for router in control_routers() for r in router.routes)
-
-
-# Until POST /_emulator/events lands on main (then this marker goes).
-@pytest.mark.skipif(not _has_events_api(), reason="POST /_emulator/events is not built yet")
 def test_event_buttons_add_to_the_timeline(page, sender, shots):
     email_id = sender.send("Autumn offers", NEWSLETTER)
     page.goto(f"/ui/mails/{email_id}?lang=en")
@@ -219,7 +211,7 @@ def test_event_buttons_add_to_the_timeline(page, sender, shots):
     page.click(".event-button[data-event=soft_bounce]")
     page.locator("#timeline [data-event=soft_bounce]").wait_for()
     page.wait_for_function("document.getElementById('mail-status').classList.contains('s-soft_bounce')")
-    events = httpx.get(f"{sender.http.base_url}_emulator/events", params={"emailId": email_id}).json()
+    events = sender.http.get("/_emulator/events", params={"emailId": email_id}).json()
     assert [e["event"] for e in events["items"]] == ["request", "deliver", "open", "click", "soft_bounce"]
     page.screenshot(path=str(shots / "mail-view.png"), full_page=True)
 

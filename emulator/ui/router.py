@@ -197,7 +197,12 @@ def mail_body(request: Request, email_id: str):
             body = re.sub(rf"""cid:{re.escape(cid.strip("<>"))}(?=["'\s)>])""",
                           f"/_emulator/mails/{email_id}/attachments/{index}", body)
     head = '<meta charset="utf-8"><base target="_blank">'
-    response = HTMLResponse(head + body)
+    doctype = re.match(r"\s*<!doctype[^>]*>", body, re.I)
+    if doctype:  # keep the mail's own doctype first (standards mode), our head right after it
+        document = doctype.group(0) + head + body[doctype.end():]
+    else:
+        document = "<!doctype html>" + head + body
+    response = HTMLResponse(document)
     response.headers["Content-Security-Policy"] = body_policy(request.query_params.get("images") == "1")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
