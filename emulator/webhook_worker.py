@@ -11,6 +11,7 @@ sharing one database do not send the same attempt twice.
 import asyncio
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlmodel import select
 
-from .domain import webhook
+from .domain import events, webhook
 from .store.db import Store, utcnow
 
 log = logging.getLogger("emulator.webhooks")
@@ -109,6 +110,7 @@ class WebhookWorker:
                                         limits=httpx.Limits(max_connections=CONCURRENCY))
         self.semaphore = asyncio.Semaphore(CONCURRENCY)
         self.task = asyncio.create_task(self._run(), name="webhook-worker")
+        threading.Thread(target=_warm_up, name="ua-warm-up", daemon=True).start()
 
     async def stop(self) -> None:
         self.stopping = True
@@ -185,6 +187,13 @@ class WebhookWorker:
         except Exception:
             log.exception("could not record a webhook attempt")
         self.wake()
+
+
+def _warm_up() -> None:
+    try:
+        events.warm_up()
+    except Exception:  # only an optimisation
+        log.debug("user-agent warm-up failed", exc_info=True)
 
 
 def probe(url: str) -> bool:

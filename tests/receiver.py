@@ -9,8 +9,11 @@ from urllib.parse import parse_qs
 class Receiver:
     """Records every POST; answers the scripted status codes in turn, then `default`."""
 
-    def __init__(self, statuses: list[int] | None = None, default: int = 200, delay: float = 0.0):
+    def __init__(self, statuses: list[int] | None = None, default: int = 200, delay: float = 0.0,
+                 gate: threading.Event | None = None, delays: list[float] | None = None):
         self.statuses = list(statuses or [])
+        self.delays = list(delays or [])  # per request, in turn, then `delay`
+        self.gate = gate  # when given, every answer waits until it is set
         self.default = default
         self.delay = delay
         self.requests: list[dict] = []
@@ -23,10 +26,13 @@ class Receiver:
                 body = self.rfile.read(length)
                 with owner.lock:
                     status = owner.statuses.pop(0) if owner.statuses else owner.default
+                    wait = owner.delays.pop(0) if owner.delays else owner.delay
                     owner.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
                                            "at": time.monotonic()})
-                if owner.delay:
-                    time.sleep(owner.delay)
+                if wait:
+                    time.sleep(wait)
+                if owner.gate is not None:
+                    owner.gate.wait(10)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -37,7 +43,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
         self.thread.start()
 
     @property

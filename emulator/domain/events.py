@@ -10,6 +10,7 @@ are computed from the stored events, so they need no separate bookkeeping.
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from sqlmodel import Session
@@ -191,11 +192,17 @@ def user_headers(headers: str | None) -> str:
     return json.dumps(custom, ensure_ascii=False)
 
 
+DEFAULT_CLIENT = {"explorerName": "Chrome", "explorerVer": "120.0", "oSName": "Windows", "oSVer": "10"}
+
+
+@lru_cache(maxsize=256)
 def client_of(user_agent: str | None) -> dict[str, str]:
     """explorerName, explorerVer, oSName, oSVer of a user agent (§5)."""
-    from ua_parser import parse  # imported lazily: its regex tables take a moment to load
+    if not user_agent or user_agent == DEFAULT_USER_AGENT:
+        return dict(DEFAULT_CLIENT)
+    from ua_parser import parse  # imported lazily: its first parse compiles many patterns
 
-    found = parse(user_agent or DEFAULT_USER_AGENT)
+    found = parse(user_agent)
     browser, system = found.user_agent, found.os
 
     def version(part) -> str:
@@ -205,6 +212,11 @@ def client_of(user_agent: str | None) -> dict[str, str]:
 
     return {"explorerName": browser.family if browser else "Other", "explorerVer": version(browser),
             "oSName": system.family if system else "Other", "oSVer": version(system)}
+
+
+def warm_up() -> None:
+    """Compile the user-agent patterns ahead of the first custom user agent (run off the request path)."""
+    client_of("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0")
 
 
 def _wake(services) -> Callable[[], None] | None:
