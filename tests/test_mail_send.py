@@ -448,3 +448,10 @@ def test_fault_only_codes_through_fault_rules(client, account, action, fault):
         assert code(api) == 200  # count 1: the rule fired once
     finally:
         client.delete("/_emulator/faults")
+
+
+def test_numbers_render_as_their_json_text(api, client):
+    xsmtpapi = '{"to": ["a@example.com"], "sub": {"%price%": [1.50], "%big%": [1e3], "%t%": [true]}, "pubsub": {"%n%": 007.0}}'
+    xsmtpapi = xsmtpapi.replace("007.0", "7.0")
+    email_id = send(api, html="%price% %big% %t% %n%", xsmtpapi=xsmtpapi)["info"]["emailIdList"][0]
+    assert full(client, email_id)["html"] == "1.50 1e3 true 7.0"

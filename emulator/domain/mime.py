@@ -68,15 +68,25 @@ def build(mail: Mail, files: list[MailFile]) -> EmailMessage:
             html_part = message.get_payload()[0]
         message.add_alternative(mail.calendar, subtype="calendar", params={"method": method})
     for image in images:
-        maintype, _, subtype = image.content_type.partition("/")
-        html_part.add_related(image.data, maintype or "application", subtype or "octet-stream",
-                              cid=f"<{image.content_id}>", filename=image.filename or None,
-                              disposition="inline")
+        maintype, subtype = _leaf_type(image.content_type)
+        html_part.add_related(image.data, maintype, subtype, cid=f"<{_clean(image.content_id)}>",
+                              filename=_clean(image.filename) or None, disposition="inline")
     for item in attachments:
-        maintype, _, subtype = item.content_type.partition("/")
-        message.add_attachment(item.data, maintype or "application", subtype or "octet-stream",
-                               filename=item.filename)
+        maintype, subtype = _leaf_type(item.content_type)
+        message.add_attachment(item.data, maintype, subtype, filename=_clean(item.filename) or "attachment")
     return message
+
+
+def _leaf_type(content_type: str) -> tuple[str, str]:
+    """A file part's type as a leaf MIME type (container types are sent as octet-stream)."""
+    maintype, _, subtype = content_type.strip().lower().partition("/")
+    if not maintype or not subtype or maintype in ("multipart", "message") or not (maintype + subtype).isascii():
+        return "application", "octet-stream"
+    return maintype, subtype
+
+
+def _clean(text: str) -> str:
+    return "".join(" " if c in "\r\n\x00" else c for c in text)
 
 
 def _headers(message: EmailMessage, mail: Mail) -> None:

@@ -49,12 +49,30 @@ class XSmtpApi:
         return text
 
 
+class Number:
+    """A JSON number kept as the text it was sent as (`1.50` renders `1.50`, `1e3` renders `1e3`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _loads_keeping_numbers(text: str):
+    return json.loads(text, parse_int=Number, parse_float=Number, parse_constant=Number)
+
+
 def value_text(value: object) -> str:
     """Strings as-is, numbers as their JSON text, null as ""."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, Number):
+        return value.text
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -76,7 +94,8 @@ def parse(text: str, *, require_to: bool) -> XSmtpApi:
         raise ApiError(40814)
     if not isinstance(data, dict):
         raise ApiError(40813)
-    data = {k: v for k, v in data.items() if v is not None}  # null counts as absent
+    plain = {k: v for k, v in data.items() if v is not None}  # filters/settings, stored as JSON
+    data = {k: v for k, v in _loads_keeping_numbers(text).items() if v is not None}  # null counts as absent
     result = XSmtpApi()
     to = data.get("to")
     if "to" in data and not isinstance(to, list):
@@ -111,12 +130,12 @@ def parse(text: str, *, require_to: bool) -> XSmtpApi:
             raise ApiError(40827)
         for entry in to:
             if not isinstance(entry, str) or values.parse_mailbox(entry) is None:
-                raise ApiError(40880, ("to", entry if isinstance(entry, str) else json.dumps(entry)))
+                raise ApiError(40880, ("to", entry if isinstance(entry, str) else repr(entry)))
         if any(len(items) != len(to) for items in sub.values()):
             raise ApiError(40817)
         result.to = list(to)
     result.sub, result.pubsub, result.section = sub, pubsub, section
-    result.filters, result.settings = data.get("filters"), data.get("settings")
+    result.filters, result.settings = plain.get("filters"), plain.get("settings")
     return result
 
 
