@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from urllib.parse import urlencode
 
 import httpx
@@ -41,6 +41,10 @@ def claim_due(store: Store) -> tuple[list[Claimed], float | None]:
     """Lease the due deliveries; also say in how many seconds the next one is due."""
     now = utcnow()
     claimed = []
+    with store.session() as session:  # a cheap read first: idle polls take no write lock
+        following = _next_due(session)
+    if following is None or _aware(following) > now:
+        return claimed, None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
     with store.session(write=True) as session:
         due = session.exec(
             select(webhook.WebhookDelivery)
@@ -52,18 +56,21 @@ def claim_due(store: Store) -> tuple[list[Claimed], float | None]:
             row.next_attempt_at = now + LEASE
             session.add(row)
             claimed.append(Claimed(row.id, row.url, json.loads(row.payload), row.attempts + 1))
-        following = session.exec(
-            select(webhook.WebhookDelivery.next_attempt_at)
-            .where(webhook.WebhookDelivery.status == "pending")
-            .order_by(webhook.WebhookDelivery.next_attempt_at).limit(1)
-        ).first()
-    wait = None
-    if following is not None:
-        if following.tzinfo is None:
-            from datetime import UTC
-            following = following.replace(tzinfo=UTC)
-        wait = max((following - now).total_seconds(), 0.0)
+        following = _next_due(session)
+    wait = None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
     return claimed, wait
+
+
+def _next_due(session):
+    return session.exec(
+        select(webhook.WebhookDelivery.next_attempt_at)
+        .where(webhook.WebhookDelivery.status == "pending")
+        .order_by(webhook.WebhookDelivery.next_attempt_at).limit(1)
+    ).first()
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def record_attempt(store: Store, job: Claimed, status_code: int | None, error: str | None, scale: float) -> None:
