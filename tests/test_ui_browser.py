@@ -190,6 +190,34 @@ def test_mail_html_renders_in_a_sandbox_and_its_script_never_runs(page, sender, 
                          " catch (e) { return true; } })()") is True
 
 
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000004000000040802000000269309290000001649444154789c63fc"
+                    "cfc0c0c0c0c0c4c0c0c0c0c000000d1d01036ac29be90000000049454e44ae426082")
+
+
+def test_inline_images_and_attachments(page, sender):
+    data = {"apiUser": sender.account["apiUser"], "apiKey": sender.account["apiKey"],
+            "from": f"shop@{sender.account['domain']}", "to": "reader@example.com", "subject": "With files",
+            "html": "<p>logo: <img id='logo' src='cid:logo1'> remote: <img id='remote' src='http://127.0.0.1:9/x.png'></p>",
+            "embeddedCid": "logo1"}
+    files = [("attachments", ("report.png", PNG, "image/png")), ("embeddedImage", ("logo.png", PNG, "image/png"))]
+    reply = sender.http.post("/apiv2/mail/send", data=data, files=files).json()
+    assert reply["statusCode"] == 200, reply
+    page.goto(f"/ui/mails/{reply['info']['emailIdList'][0]}")
+    logo = page.frame_locator("iframe#mail-html").locator("#logo")
+    page.wait_for_function("document.getElementById('mail-html').contentWindow !== null")
+    assert logo.evaluate("e => new Promise(ok => e.complete ? ok(e.naturalWidth) : e.onload = () => ok(e.naturalWidth))") == 4
+    previews = page.locator("img.preview")
+    assert previews.count() == 2
+    assert previews.first.evaluate("e => new Promise(ok => e.complete ? ok(e.naturalWidth) : e.onload = () => ok(e.naturalWidth))") == 4
+    links = page.locator("ul.attachments a").all_inner_texts()
+    assert links == ["report.png", "logo.png"]
+    # Remote images stay blocked until the toggle reloads the frame under a policy that allows them.
+    assert "http:" not in page.evaluate("fetch(document.getElementById('mail-html').src)"
+                                        ".then(r => r.headers.get('content-security-policy'))")
+    page.check("#remote-images")
+    assert page.get_attribute("#mail-html", "src").endswith("?images=1")
+
+
 NEWSLETTER = ("<div style='font-family: sans-serif; max-width: 560px'><h2 style='color: #1565c0'>Autumn offers</h2>"
               "<p>Hi Ann, the new season is here. <b>20% off</b> everything until Sunday.</p>"
               "<p><a href='https://example.com/offer' style='background: #1565c0; color: #fff; padding: 8px 14px;"

@@ -1,6 +1,7 @@
 """The web UI's pages over HTTP (no browser): routes, language, the mail body's policy, paging."""
 
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -123,3 +124,28 @@ def test_admin_token_guards_the_ui(guarded):
     assert '<meta name="sc-admin-token" content="s3cret">' in page.text  # the page's script calls /_emulator/
     guarded.cookies.clear()
     assert guarded.get("/ui/accounts", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_webhook_page_shows_configurations_and_attempts(client, api):
+    hook = "http://127.0.0.1:9/sendcloud-hook"  # the discard port: nothing answers, the attempt fails
+    assert api.call("webhook/add", categoryName="all", event="deliver", url=hook)["statusCode"] == 200
+    email_id = send(api, subject="Hooked")
+    user = api.account["userName"]
+    deadline = time.monotonic() + 20
+    while not client.get("/_emulator/webhook-deliveries", params={"account": user}).json()["items"]:
+        assert time.monotonic() < deadline, "no webhook attempt was recorded"
+        time.sleep(0.1)
+    text = client.get(f"/ui/accounts/{user}/webhooks").text
+    assert hook in text and 'id="deliveries"' in text and email_id[:20] in text
+    assert 'id="mail-deliveries"' in client.get(f"/ui/mails/{email_id}").text
+
+
+def test_mail_view_lists_the_variables_used(client, api):
+    reply = api.call("mail/send", **{"from": f"shop@{api.account['domain']}", "subject": "Hi %name%",
+                                     "html": "<p>Hello %name%, order %order%</p>",
+                                     "xsmtpapi": '{"to": ["ann@example.com"], "sub": {"%name%": ["Ann"], "%order%": ["A-17"]}}'})
+    assert reply["statusCode"] == 200, reply
+    text = client.get(f"/ui/mails/{reply['info']['emailIdList'][0]}").text
+    table = text[text.index('id="variables"'):]
+    assert "<th>%name%</th>" in table and "Ann" in table and "A-17" in table
+    assert "Hi Ann" in text

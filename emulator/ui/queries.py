@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from ..domain.accounts import Account, ApiUser, Domain
 from ..domain.label import Label
 from ..domain.outbox import Mail, MailEvent
+from ..domain.webhook import WebhookAttempt, WebhookDelivery
 
 PAGE = 50
 STATUSES = ("request", "deliver", "invalid", "soft_bounce")
@@ -177,3 +178,25 @@ def daily_events(session: Session, account_id: int, today: date, tz, days: int =
             created = created.replace(tzinfo=UTC)
         counts[created.astimezone(tz).date()][event] += 1
     return [first + timedelta(days=i) for i in range(days)], counts
+
+
+def webhook_attempts(session: Session, page, account_id: int | None = None, email_id: str | None = None,
+                     limit: int = 200) -> list[dict]:
+    """Callback attempts, newest first (the shape of /_emulator/webhook-deliveries)."""
+    query = select(WebhookAttempt, WebhookDelivery).join(WebhookDelivery,
+                                                         WebhookDelivery.id == WebhookAttempt.delivery_id)
+    if account_id is not None:
+        query = query.where(WebhookAttempt.account_id == account_id)
+    if email_id is not None:
+        query = query.where(WebhookDelivery.email_id == email_id)
+    rows = session.exec(query.order_by(WebhookAttempt.id.desc()).limit(limit)).all()
+    return [{"url": a.url, "event": a.event, "emailId": d.email_id, "attempt": a.attempt, "statusCode": a.status_code,
+             "error": a.error or "", "status": a.status, "sentAt": page.fmt(a.sent_at),
+             "nextAttemptAt": page.fmt(a.next_attempt_at), "payload": _pretty(d.payload)} for a, d in rows]
+
+
+def _pretty(payload: str) -> str:
+    try:
+        return json.dumps(json.loads(payload), ensure_ascii=False, indent=1)
+    except ValueError:
+        return payload

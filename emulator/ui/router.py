@@ -76,7 +76,8 @@ class Page:
         return f"{path}?{urlencode(values)}" if values else path
 
     def render(self, name: str, status_code: int = 200, **context) -> HTMLResponse:
-        response = templates.TemplateResponse(self.request, name, {"page": self, "t": self.t, **context},
+        response = templates.TemplateResponse(self.request, name,
+                                              {"page": self, "t": self.t, "words": i18n.WORDS, **context},
                                               status_code=status_code)
         self.finish(response)
         return response
@@ -154,13 +155,14 @@ def mail_view(request: Request, email_id: str):
         mail, account = found
         events = queries.events(session, mail.id)
         label = queries.label_names(session, {mail.label_id}).get(mail.label_id)
+        deliveries = queries.webhook_attempts(session, page, email_id=mail.email_id, limit=50)
     attachments = queries.loads(mail.attachments, [])
     first_link = re.search(r"""href\s*=\s*["'](https?://[^"']+)["']""", mail.html or "", re.I)
     return page.render("mail.html", mail=mail, account=account, events=events, label=label,
                        to=queries.loads(mail.to, []), cc=queries.loads(mail.cc, []),
                        bcc=queries.loads(mail.bcc, []), reply_to=queries.loads(mail.reply_to, []),
                        headers=queries.loads(mail.headers, {}), variables=queries.loads(mail.variables, {}),
-                       attachments=attachments, buttons=EVENT_BUTTONS,
+                       attachments=attachments, buttons=EVENT_BUTTONS, deliveries=deliveries,
                        first_link=html_lib.unescape(first_link.group(1)) if first_link else "http://example.com/")
 
 

@@ -1,19 +1,11 @@
 """The account pages: one function per section, returning the template's data (read-only)."""
 
-import importlib
 from datetime import UTC, datetime
 
 from ..domain import addresslist as addresslist_rules
 from ..domain import template as template_rules
+from ..domain import webhook as webhook_rules
 from . import queries
-
-
-def _module(name: str):
-    """A domain module that may not exist in this build (the page then says so)."""
-    try:
-        return importlib.import_module(f"emulator.domain.{name}")
-    except ImportError:
-        return None
 
 
 def overview(session, account, page) -> dict:
@@ -43,8 +35,14 @@ def address_lists(session, account, page) -> dict:
     return {"available": True, "rows": rows}
 
 
+DELIVERIES_SHOWN = 200
+
+
 def webhooks(session, account, page) -> dict:
-    return {"available": False, "rows": [], "deliveries": []}
+    rows = [{"url": h.url, "events": h.events.replace(",", ", "), "category": h.category_name,
+             "created": page.fmt(h.created_at)} for h in webhook_rules.hooks_for(session, account.id)]
+    return {"available": True, "rows": rows,
+            "deliveries": queries.webhook_attempts(session, page, account_id=account.id, limit=DELIVERIES_SHOWN)}
 
 
 def stats(session, account, page) -> dict:
