@@ -7,7 +7,7 @@ import threading
 import time
 
 from .conftest import Api, new_account
-from .test_mail_send import BASE, full, mails, send
+from .test_mail_send import full, mails, send
 
 
 def test_filters(api, client, account):

@@ -3,7 +3,6 @@
 import base64
 import gzip
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -455,3 +454,16 @@ def test_numbers_render_as_their_json_text(api, client):
     xsmtpapi = xsmtpapi.replace("007.0", "7.0")
     email_id = send(api, html="%price% %big% %t% %n%", xsmtpapi=xsmtpapi)["info"]["emailIdList"][0]
     assert full(client, email_id)["html"] == "1.50 1e3 true 7.0"
+
+
+def test_internal_outcome_codes_are_never_answered(client):
+    """Success is 200 (40903 is not emitted); the quota and content-matching outcomes 40905, 40906,
+    40907, 40909 and 40910 are internal: a send passing the quota, or sending a template, gets 200."""
+    api = Api(client, new_account(client, quota=2))
+    api.call("template/add", invokeName="inner", name="n", subject="s", html="h", templateType="0")
+    answers = [send(api)["statusCode"],
+               api.call("mail/sendtemplate", **{"from": "s@example.com"}, templateInvokeName="inner",
+                        xsmtpapi=json.dumps({"to": ["a@example.com"]}))["statusCode"],
+               send(api)["statusCode"]]
+    assert answers == [200, 200, 40904]
+    assert not {40903, 40905, 40906, 40907, 40909, 40910} & set(answers)

@@ -4,10 +4,12 @@ Owned by the mail module (writes mails) and the events module (writes events, mo
 the control API, statistics and the web UI read them.
 """
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, LargeBinary, func, or_
+from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES, utcnow
 
@@ -79,11 +81,6 @@ TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__, MailFile.__t
 
 
 # queries of the outbox API (control-api.md "Sent mail") -----------------------------------------
-from dataclasses import dataclass  # noqa: E402
-
-from sqlalchemy import func, or_  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
-
 
 @dataclass
 class MailFilter:
@@ -149,8 +146,6 @@ def events_of(session: Session, mail: Mail) -> list[MailEvent]:
 
 def files_of(session: Session, mail: Mail) -> list[MailFile]:
     """The mail's attachments and inline images, in the order of its `attachments` list."""
-    import json
-
     ids = [item.get("fileId") for item in json.loads(mail.attachments or "[]")]
     if not ids:
         return []
@@ -160,10 +155,6 @@ def files_of(session: Session, mail: Mail) -> list[MailFile]:
 
 def delete_mails(session: Session, mails: list[Mail]) -> int:
     """Delete mails with their events (and every other row pointing at them) and orphaned files."""
-    import json
-
-    from sqlmodel import SQLModel
-
     if not mails:
         return 0
     ids = [m.id for m in mails]
