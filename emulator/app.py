@@ -37,7 +37,8 @@ class Services:
     store: Store
     faults: Faults = field(default_factory=Faults)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
-    # Callables run once the schema exists (start-up) and after a full reset; other areas add theirs.
+    # Async callables run once at start-up (after the schema and fixtures) and at shutdown; a reset
+    # does not run them again. Other areas add theirs.
     on_start: list = field(default_factory=list)
     on_stop: list = field(default_factory=list)
 

@@ -377,3 +377,10 @@ def test_every_request_gets_a_fresh_account_view(client):
     acc = new_account(client)
     r = client.post("/apiv2/userinfo/get", data={"apiUser": acc["batchApiUser"], "apiKey": acc["batchApiKey"]})
     assert r.json()["statusCode"] == 200
+
+
+@pytest.mark.parametrize("action", ["send", "sendtemplate", "sendcalendar", "SendTemplate/"])
+def test_mail_sends_accept_post_only(api, action):
+    r = api.client.get(f"/apiv2/mail/{action}", params=api.creds())
+    assert r.status_code == 405 and r.json() == NOT_ALLOWED
+    assert api.client.get("/apiv2/mail/taskinfo", params=api.creds()).status_code == 200

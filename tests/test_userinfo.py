@@ -68,3 +68,16 @@ def test_fault_only_41109(api):
         assert api.code("userinfo/get") == 200
     finally:
         api.client.delete("/_emulator/faults")
+
+
+def test_today_used_quota_counts_accepted_recipients_and_account_reset_clears_it(client, api):
+    sent = api.call("mail/send", **{"from": "shop@example.com", "to": "a@example.com;b@example.com",
+                                    "subject": "s", "html": "<p>h</p>"})
+    assert sent["statusCode"] == 200, sent
+    assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 2
+    refused = api.call("mail/send", **{"from": "bad", "to": "c@example.com", "subject": "s", "html": "h"})
+    assert refused["statusCode"] != 200
+    assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 2  # a refused send uses nothing
+    assert client.post("/_emulator/reset", params={"account": api.account["userName"]}).status_code == 204
+    info = api.call("userinfo/get")["info"]
+    assert info["todayUsedQuota"] == 0 and info["quota"] == 10000
