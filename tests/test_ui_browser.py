@@ -221,6 +221,12 @@ def test_inline_images_and_attachments(page, sender):
                                         ".then(r => r.headers.get('content-security-policy'))")
     page.check("#remote-images")
     assert page.get_attribute("#mail-html", "src").endswith("?images=1")
+    # The source tab fetches the .eml through /_emulator/mails/{id}/raw.
+    page.click(".tabs [data-tab=source]")
+    page.click("#show-source")
+    expect(page.locator("#source")).to_contain_text("Subject: With files")
+    expect(page.locator("#source")).to_contain_text('filename="report.png"')
+    assert page.get_attribute(".tab[data-panel=source] a.button", "download").endswith(".eml")
 
 
 NEWSLETTER = ("<div style='font-family: sans-serif; max-width: 560px'><h2 style='color: #1565c0'>Autumn offers</h2>"

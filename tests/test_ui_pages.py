@@ -1,6 +1,7 @@
 """The web UI's pages over HTTP (no browser): routes, language, the mail body's policy, paging."""
 
 import re
+from urllib.parse import quote
 import time
 
 import pytest
@@ -64,7 +65,7 @@ def test_mail_view_shows_the_parts(client, api):
     email_id = send(api, subject="Parts", html="<p>x</p>", headers='{"X-Order": "42"}')
     text = client.get(f"/ui/mails/{email_id}").text
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in text
-    assert f"/_emulator/mails/{email_id}/raw" in text
+    assert f"/_emulator/mails/{quote(email_id)}/raw" in text
     assert "X-Order" in text and "42" in text
     assert 'data-event="request"' in text and 'data-event="deliver"' in text
 
@@ -149,3 +150,25 @@ def test_mail_view_lists_the_variables_used(client, api):
     table = text[text.index('id="variables"'):]
     assert "<th>%name%</th>" in table and "Ann" in table and "A-17" in table
     assert "Hi Ann" in text
+
+
+def test_admin_token_cookie_opens_only_control_api_reads(guarded):
+    assert guarded.get("/_emulator/accounts").status_code == 401
+    guarded.get("/?token=s3cret")  # sets the UI cookie
+    assert guarded.get("/_emulator/accounts").status_code == 200  # downloads and images of the UI
+    assert guarded.post("/_emulator/reset?account=nobody").status_code == 401  # writes still need the header
+    guarded.cookies.clear()
+
+
+def test_label_filter_and_address_lists_page(client, api):
+    user = api.account["userName"]
+    send(api, subject="In the label", labelName="promo")
+    send(api, subject="Without label")
+    label_id = api.call("label/list")["info"]["dataList"][0]["labelId"]
+    text = client.get(f"/?account={user}&labelId={label_id}").text
+    assert "In the label" in text and "Without label" not in text
+    assert api.call("addresslist/add", address=f"news@{api.account['domain']}", name="News")["statusCode"] == 200
+    assert api.call("addressmember/add", address=f"news@{api.account['domain']}", members="ann@example.com",
+                    names="Ann")["statusCode"] == 200
+    page = client.get(f"/ui/accounts/{user}/addresslists").text
+    assert f"news@{api.account['domain']}" in page and "ann@example.com" in page

@@ -18,6 +18,8 @@ def require_admin(request: Request) -> None:
     if token is None:
         return
     given = request.headers.get("authorization", "")
+    if request.method == "GET" and not given:  # the web UI's downloads and images: its SameSite cookie
+        given = f"Bearer {request.cookies.get('sc_ui_token', '')}"
     if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
         raise HTTPException(status_code=401, detail="missing or wrong admin token",
                             headers={"WWW-Authenticate": "Bearer"})

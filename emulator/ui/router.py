@@ -5,6 +5,7 @@ import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -197,7 +198,7 @@ def mail_body(request: Request, email_id: str):
         cid = (attachment or {}).get("contentId") if isinstance(attachment, dict) else None
         if cid:
             body = re.sub(rf"""cid:{re.escape(cid.strip("<>"))}(?=["'\s)>])""",
-                          f"/_emulator/mails/{email_id}/attachments/{index}", body)
+                          f"/_emulator/mails/{quote(email_id)}/attachments/{index}", body)
     head = '<meta charset="utf-8"><base target="_blank">'
     doctype = re.match(r"\s*<!doctype[^>]*>", body, re.I)
     if doctype:  # keep the mail's own doctype first (standards mode), our head right after it
