@@ -10,7 +10,8 @@ SIM = "sim.sendcloud.test"
 
 def send(api: Api, to: str, **params) -> list[str]:
     data = {"from": "shop@example.com", "to": to, "subject": "Hi",
-            "html": '<p>Hello <a href="https://shop.example.com/o/1">order</a> <a href="https://x.example.com/">x</a></p>',
+            "html": '<p>Hello <a href="https://shop.example.com/o/1">order</a> '
+                    '<a href="https://x.example.com/">x</a></p>',
             **params}
     answer = api.call("mail/send", **data)
     assert answer["statusCode"] == 200, answer

@@ -136,3 +136,46 @@ def test_other_account_sees_nothing(api, other_api, scenario):
     assert other_api.call("openandclick/list", days=1)["info"]["total"] == 0
     assert other_api.call("bounce/list", days=1)["info"]["total"] == 0
     assert other_api.call("spamreported/list", days=1)["info"]["total"] == 0
+
+
+def test_deleted_label_name_is_null_and_hour_keys(api):
+    send(api, "ann@example.com", labelName="gone-soon")
+    label = api.call("label/list", query="gone-soon")["info"]["dataList"][0]
+    assert api.call("statday/list", days=1)["info"]["dataList"][0]["labelName"] == "gone-soon"
+    api.call("label/delete", labelId=label["labelId"])
+    row = api.call("statday/list", days=1)["info"]["dataList"][0]
+    assert row["labelId"] == label["labelId"] and row["labelName"] is None
+    hour = api.call("stathour/list", days=1)["info"]["dataList"][0]
+    assert set(hour) == {"sendDate", "sendHour", "apiUser", "labelId", "requestNum", "deliveredNum", "clickNum",
+                         "openNum", "bounceNum", "spamReportedNum", "unsubscribeNum", "uniqueOpensNum",
+                         "uniqueClicksNum", "invalidEmailsNum", "deliveredPercent", "clickPercent", "openPercent",
+                         "bouncePercent", "spamReportedPercent", "unsubscribePercent", "uniqueOpensPercent",
+                         "uniqueClicksPercent", "invalidEmailsPercent"}
+    assert hour["labelId"] == label["labelId"] and hour["deliveredPercent"] == 100
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_dates_and_windows_in_the_emulator_zone(tmp_path_factory, zone):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from fastapi.testclient import TestClient
+
+    from emulator.app import create_app
+
+    from .conftest import make_settings, new_account
+
+    with TestClient(create_app(make_settings(tmp_path_factory, timezone=zone))) as client:
+        api = Api(client, new_account(client))
+        [email_id] = send(api, "ann@example.com")
+        today = datetime.now(ZoneInfo(zone)).date()
+        row = api.call("statday/list", days=1)["info"]["dataList"][0]
+        assert row["sendDate"] == today.isoformat()
+        hour = api.call("stathour/list", days=1)["info"]["dataList"][0]
+        now = datetime.now(ZoneInfo(zone))
+        assert hour["sendHour"] in (now.hour, (now - timedelta(minutes=1)).hour)
+        status = api.call("data/emailStatus", days=1)["info"]["voList"][0]
+        assert status["emailId"] == email_id and status["requestTime"].startswith(today.isoformat())
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        assert api.call("statday/list", startDate=tomorrow, endDate=tomorrow)["info"]["total"] == 0
+        assert api.call("statday/list", startDate=today.isoformat(), endDate=tomorrow)["info"]["total"] == 1

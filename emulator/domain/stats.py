@@ -147,5 +147,6 @@ def opens_and_clicks(session: Session, account_id: int, *, email: str | None, bo
     base = select(MailEvent, Mail).join(Mail, Mail.id == MailEvent.mail_id).where(*where)
     total = session.exec(select(func.count()).select_from(MailEvent).join(Mail, Mail.id == MailEvent.mail_id)
                          .where(*where)).one()
-    rows = session.exec(base.order_by(MailEvent.created_at.desc(), MailEvent.id.desc()).offset(start).limit(limit)).all()
+    rows = session.exec(base.order_by(MailEvent.created_at.desc(), MailEvent.id.desc())
+                        .offset(start).limit(limit)).all()
     return list(rows), total
