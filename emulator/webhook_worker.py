@@ -24,7 +24,7 @@ from .store.db import Store, utcnow
 
 log = logging.getLogger("emulator.webhooks")
 POLL_SECONDS = 1.0
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(minutes=5)  # longer than a batch to one URL can take (BATCH × 3 s)
 BATCH = 50
 CONCURRENCY = 32
 
@@ -37,18 +37,19 @@ class Claimed:
     attempt: int  # the number of this attempt (1-based)
 
 
-def claim_due(store: Store) -> tuple[list[Claimed], float | None]:
-    """Lease the due deliveries; also say in how many seconds the next one is due."""
+def claim_due(store: Store, busy: frozenset[str] = frozenset()) -> tuple[list[Claimed], float | None]:
+    """Lease the due deliveries of URLs not `busy`; also say in how many seconds the next one is due."""
     now = utcnow()
     claimed = []
     with store.session() as session:  # a cheap read first: idle polls take no write lock
-        following = _next_due(session)
+        following = _next_due(session, busy)
     if following is None or _aware(following) > now:
         return claimed, None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
     with store.session(write=True) as session:
         due = session.exec(
             select(webhook.WebhookDelivery)
-            .where(webhook.WebhookDelivery.status == "pending", webhook.WebhookDelivery.next_attempt_at <= now)
+            .where(webhook.WebhookDelivery.status == "pending", webhook.WebhookDelivery.next_attempt_at <= now,
+                   *_not_busy(busy))
             .order_by(webhook.WebhookDelivery.next_attempt_at, webhook.WebhookDelivery.id)
             .limit(BATCH).with_for_update(skip_locked=True)
         ).all()
@@ -56,15 +57,19 @@ def claim_due(store: Store) -> tuple[list[Claimed], float | None]:
             row.next_attempt_at = now + LEASE
             session.add(row)
             claimed.append(Claimed(row.id, row.url, json.loads(row.payload), row.attempts + 1))
-        following = _next_due(session)
+        following = _next_due(session, busy | {job.url for job in claimed})
     wait = None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
     return claimed, wait
 
 
-def _next_due(session):
+def _not_busy(busy) -> list:
+    return [webhook.WebhookDelivery.url.not_in(sorted(busy))] if busy else []
+
+
+def _next_due(session, busy):
     return session.exec(
         select(webhook.WebhookDelivery.next_attempt_at)
-        .where(webhook.WebhookDelivery.status == "pending")
+        .where(webhook.WebhookDelivery.status == "pending", *_not_busy(busy))
         .order_by(webhook.WebhookDelivery.next_attempt_at).limit(1)
     ).first()
 
@@ -103,6 +108,7 @@ class WebhookWorker:
         self.event: asyncio.Event | None = None
         self.task: asyncio.Task | None = None
         self.running: set[asyncio.Task] = set()
+        self.busy: set[str] = set()  # URLs with a batch in flight (not claimed again meanwhile)
         self.client: httpx.AsyncClient | None = None
         self.stopping = False
 
@@ -149,7 +155,7 @@ class WebhookWorker:
     async def _run(self) -> None:
         while not self.stopping:
             try:
-                claimed, wait = await asyncio.to_thread(claim_due, self.store)
+                claimed, wait = await asyncio.to_thread(claim_due, self.store, frozenset(self.busy))
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -158,8 +164,9 @@ class WebhookWorker:
             by_url: dict[str, list[Claimed]] = {}
             for job in claimed:  # one URL's callbacks go out in event order; URLs run in parallel
                 by_url.setdefault(job.url, []).append(job)
-            for jobs in by_url.values():
-                task = asyncio.create_task(self._attempt_all(jobs))
+            for url, jobs in by_url.items():
+                self.busy.add(url)
+                task = asyncio.create_task(self._attempt_all(url, jobs))
                 self.running.add(task)
                 task.add_done_callback(self.running.discard)
             if len(claimed) == BATCH:
@@ -171,9 +178,14 @@ class WebhookWorker:
                 pass
             self.event.clear()
 
-    async def _attempt_all(self, jobs: list[Claimed]) -> None:
-        for job in jobs:
-            await self._attempt(job)
+    async def _attempt_all(self, url: str, jobs: list[Claimed]) -> None:
+        """A URL's callbacks go out one after the other, in order; no other batch for it meanwhile."""
+        try:
+            for job in jobs:
+                await self._attempt(job)
+        finally:
+            self.busy.discard(url)
+            self.wake()
 
     async def _attempt(self, job: Claimed) -> None:
         status_code, error = None, None

@@ -297,3 +297,13 @@ def test_reset_of_account_drops_pending(client):
         time.sleep(0.5)
         assert len(receiver.forms()) <= count + 1  # at most one attempt was already in flight
         assert api.call("webhook/list")["info"]["total"] == 1  # configuration stays
+
+
+def test_one_url_gets_callbacks_in_event_order(client):
+    api = Api(client, new_account(client))
+    with Receiver() as receiver:
+        api.call("webhook/add", categoryName="all", event="request,deliver,open", url=receiver.url)
+        ids = send(api, ";".join(f"open+{i}@{SIM}" for i in range(30)))
+        forms = receiver.wait_for(lambda r: len(r.forms()) >= 61 and r.forms(), timeout=20)
+        expected = [("request", "")] + [(event, email_id) for email_id in ids for event in ("deliver", "open")]
+        assert [(f["event"], f.get("emailId", "")) for f in forms] == expected
