@@ -268,7 +268,7 @@ def test_send_is_not_blocked_by_a_stuck_receiver(client):
 
 
 def test_pending_retries_survive_a_restart(tmp_path_factory):
-    settings = make_settings(tmp_path_factory, webhook_retry_scale=0.03)  # first retry after 1.8 s
+    settings = make_settings(tmp_path_factory, webhook_retry_scale=0.06)  # first retry after 3.6 s
     with Receiver(statuses=[500]) as receiver:
         with TestClient(create_app(settings)) as first:
             account = new_account(first)
@@ -278,7 +278,7 @@ def test_pending_retries_survive_a_restart(tmp_path_factory):
             assert wait_deliveries(first, 1)[0]["status"] == "retrying"
         assert len(receiver.forms()) == 1
         with TestClient(create_app(settings)) as second:
-            attempts = wait_deliveries(second, 2, timeout=15)
+            attempts = wait_deliveries(second, 2, timeout=20)
             assert [(a["attempt"], a["statusCode"]) for a in attempts] == [(1, 500), (2, 200)]
         assert len(receiver.forms()) == 2
 
