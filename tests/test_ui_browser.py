@@ -261,6 +261,12 @@ def test_account_pages(page, server, shots):
     assert owner.call("template/add", invokeName="welcome", name="Welcome", html="<p>Hi %name%</p>",
                       subject="Welcome %name%", templateType=0)["statusCode"] == 200
     owner.send("Labelled", "<p>x</p>", labelName="newsletter")
+    simulated = ["open@sim.sendcloud.test", "open+2@sim.sendcloud.test", "click@sim.sendcloud.test",
+                 "invalid@sim.sendcloud.test", "deliver@sim.sendcloud.test"]
+    reply = owner.call("mail/send", **{"from": f"shop@{owner.account['domain']}", "subject": "Simulated",
+                                       "html": "<p><a href='https://example.com/'>go</a></p>",
+                                       "xsmtpapi": '{"to": [%s]}' % ",".join(f'"{a}"' for a in simulated)})
+    assert reply["statusCode"] == 200, reply
     user = owner.account["userName"]
 
     page.goto(f"/ui/accounts/{user}?lang=en")
@@ -280,7 +286,10 @@ def test_account_pages(page, server, shots):
     assert "Approved" in page.locator("#templates tr[data-invoke-name=welcome]").inner_text()
 
     page.goto(f"/ui/accounts/{user}/stats")
-    assert page.locator("#chart rect[data-event=deliver]").count() == 1
+    for event in ("request", "deliver", "open", "click", "invalid"):
+        assert page.locator(f"#chart rect[data-event={event}]").count() == 1, event
+    today = page.locator("#stats-table tbody tr").first.locator("td").all_inner_texts()
+    assert today[1:6] == ["6", "5", "3", "1", "1"]  # request, deliver, open, click, invalid
     page.screenshot(path=str(shots / "statistics.png"), full_page=True)
     owner.http.close()
 
@@ -294,3 +303,21 @@ def test_language_switch_is_remembered(page):
     assert page.inner_text("header nav a >> nth=0") == "邮件"
     page.goto("/ui/accounts")
     assert page.inner_text("h1") == "账户"
+
+
+def test_rows_pushed_off_the_live_page_stay_reachable(page, sender):
+    recipients = ",".join(f'"p{i}@example.com"' for i in range(50))
+    reply = sender.call("mail/send", **{"from": f"shop@{sender.account['domain']}", "subject": "Batch %n%",
+                                        "html": "<p>x</p>", "xsmtpapi": '{"to": [%s], "sub": {"%%n%%": [%s]}}' % (
+                                            recipients, ",".join(f'"{i}"' for i in range(50)))})
+    assert reply["statusCode"] == 200, reply
+    page.goto(f"/?account={sender.account['userName']}")
+    assert page.locator("#mails tbody tr").count() == 50
+    assert page.locator("#older").count() == 0
+    sender.send("The newest", "<p>n</p>")
+    page.locator("#mails tbody tr", has_text="The newest").wait_for()
+    assert page.locator("#mails tbody tr").count() == 50
+    page.click("#older")
+    page.wait_for_url("**before=*")
+    rows = page.locator("#mails tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "Batch 0" in rows[0]  # the oldest one, pushed off by the live update

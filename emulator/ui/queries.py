@@ -139,6 +139,11 @@ def accounts(session: Session) -> list[tuple[Account, int]]:
     return [(a, counts.get(a.id, 0)) for a in session.exec(select(Account).order_by(Account.id)).all()]
 
 
+def account_names(session: Session, limit: int = 500) -> list[Account]:
+    """The newest accounts first (the filter's suggestions; tests may create thousands)."""
+    return list(session.exec(select(Account).order_by(Account.id.desc()).limit(limit)).all())
+
+
 def account(session: Session, user_name: str) -> Account | None:
     return session.exec(select(Account).where(Account.user_name == user_name)).first()
 

@@ -114,7 +114,7 @@ def mail_list(request: Request):
     before, after = _cursor(request.query_params.get("before")), _cursor(request.query_params.get("after"))
     with page.store.session() as session:
         result = queries.mail_page(session, flt, before=before, after=after)
-        accounts = [a for a, _ in queries.accounts(session)]
+        accounts = queries.account_names(session)
         labels = queries.all_labels(session, flt.account)
     live = result.newer is None  # the first page follows new mail
     return page.render("mails.html", flt=flt, result=result, accounts=accounts, labels=labels, live=live,

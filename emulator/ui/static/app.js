@@ -46,6 +46,7 @@
             tbody.insertAdjacentHTML("afterbegin", data.html);
             table.dataset.after = data.newestId;
             var rows = tbody.querySelectorAll("tr");
+            if (rows.length > 50) keepOlderLink(rows[49].dataset.id);
             for (var i = 50; i < rows.length; i++) rows[i].remove();
             for (var j = 0; j < data.count && j < rows.length; j++) rows[j].classList.add("fresh");
             document.getElementById("no-mails").hidden = true;
@@ -56,6 +57,20 @@
         .then(schedule);
     };
     var schedule = function () { setTimeout(poll, 1000); };
+    // Rows pushed off the first page stay reachable: "older" starts right after the last row shown.
+    var keepOlderLink = function (lastId) {
+      var older = document.getElementById("older");
+      var url = new URL(older ? older.href : location.href);
+      url.searchParams.delete("after");
+      url.searchParams.set("before", lastId);
+      if (!older) {
+        older = document.createElement("a");
+        older.id = "older";
+        older.textContent = word("较旧 →", "Older →");
+        document.querySelector(".bar .pager").appendChild(older);
+      }
+      older.href = url.pathname + url.search;
+    };
     schedule();
   }
 
