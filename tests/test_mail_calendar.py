@@ -162,9 +162,10 @@ def test_calendar_time_zone_setting(tmp_path_factory):
     from .conftest import make_settings
 
     with TestClient(create_app(make_settings(tmp_path_factory, timezone="Europe/Berlin"))) as client:
-        api = Api(client, new_account(client))
+        account = new_account(client)
+        api = Api(client, account)
         email_id = csend(api)["info"]["emailIdList"][0]
         _, part, calendar, event = event_of(client, email_id)
         assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
         assert "DTSTART;TZID=Europe/Berlin:20241126T100000" in part.get_content()
-        assert mails(client, to="ann@example.com")[0]["createdAt"][-6:] in ("+01:00", "+02:00")
+        assert mails(client, to="ann@example.com", account=account["userName"])[0]["createdAt"][-6:] in ("+01:00", "+02:00")

@@ -52,7 +52,8 @@ def test_sendtemplate_renders_template_per_recipient(api, client):
     assert ben["html"] == "<p>Hello Ben, you owe 5</p>" and joe["html"] == "<p>Hello Joe, you owe 7.5</p>"
     assert ben["plain"] == "Hello Ben (text)"
     assert ben["templateInvokeName"] == "welcome"
-    assert [m["emailId"] for m in mails(client, templateInvokeName="welcome", to="joe@example.com")] == [joe_id]
+    assert [m["emailId"] for m in mails(client, templateInvokeName="welcome", to="joe@example.com",
+                                                  account=api.account["userName"])] == [joe_id]
 
 
 def test_sendtemplate_subject_and_summary_override(api, client):

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
@@ -151,34 +151,40 @@ def store_files(session: Session, account_id: int, message_id: str, files: list[
 def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str, content: Content,
                  recipients: list[Recipient], attachments: list[dict], now: datetime,
                  task_id: int | None = None) -> list[Mail]:
-    """One Mail per recipient, index = position in `recipients`, rendered for that recipient."""
-    mails = []
+    """One Mail per recipient, index = position in `recipients`, rendered for that recipient.
+
+    Rows are inserted in bulk (address lists can be large), then loaded back in order.
+    """
+    if not recipients:
+        return []
     attachments_json = json.dumps(attachments, ensure_ascii=False)
     headers_json = json.dumps(content.headers, ensure_ascii=False)
     reply_to_json = json.dumps(content.reply_to, ensure_ascii=False)
+    rows = []
     for index, recipient in enumerate(recipients):
         eid = email_id(message_id, index, recipient.address)
         address = recipient.address
         variables = recipient.variables
-        mail = Mail(
-            account_id=account_id, email_id=eid, message_id=message_id, api_user=api_user, recipient=address,
-            recipient_key=address.lower(), recipient_domain=address.rsplit("@", 1)[-1].lower(),
-            from_address=content.from_address, from_name=content.from_name,
-            to=json.dumps(recipient.to, ensure_ascii=False), cc=json.dumps(recipient.cc, ensure_ascii=False),
-            bcc=json.dumps(recipient.bcc, ensure_ascii=False), reply_to=reply_to_json,
-            subject=render.substitute(content.subject, variables, eid),
-            html=render.substitute(content.html, variables, eid),
-            plain=render.substitute(content.plain, variables, eid),
-            content_summary=content.content_summary, headers=headers_json, label_id=content.label_id,
-            template_invoke_name=content.template_invoke_name, maillist_task_id=task_id,
-            variables=json.dumps(variables, ensure_ascii=False), attachments=attachments_json,
-            status="request", sub_stat=0, request_time=now, status_time=now, position=index,
-            notification_to=content.notification_to, calendar=content.calendar, xsmtpapi=content.xsmtpapi,
-        )
-        session.add(mail)
-        mails.append(mail)
-    session.flush()
-    return mails
+        rows.append({
+            "account_id": account_id, "email_id": eid, "message_id": message_id, "api_user": api_user,
+            "recipient": address, "recipient_key": address.lower(),
+            "recipient_domain": address.rsplit("@", 1)[-1].lower(),
+            "from_address": content.from_address, "from_name": content.from_name,
+            "to": json.dumps(recipient.to, ensure_ascii=False), "cc": json.dumps(recipient.cc, ensure_ascii=False),
+            "bcc": json.dumps(recipient.bcc, ensure_ascii=False), "reply_to": reply_to_json,
+            "subject": render.substitute(content.subject, variables, eid),
+            "html": render.substitute(content.html, variables, eid),
+            "plain": render.substitute(content.plain, variables, eid),
+            "content_summary": content.content_summary, "headers": headers_json, "label_id": content.label_id,
+            "template_invoke_name": content.template_invoke_name, "maillist_task_id": task_id,
+            "variables": json.dumps(variables, ensure_ascii=False), "attachments": attachments_json,
+            "status": "request", "sub_stat": 0, "request_time": now, "status_time": now, "position": index,
+            "notification_to": content.notification_to, "calendar": content.calendar, "xsmtpapi": content.xsmtpapi,
+        })
+    for start in range(0, len(rows), 500):
+        session.connection().execute(insert(Mail.__table__), rows[start : start + 500])
+    found = session.exec(select(Mail).where(Mail.message_id == message_id).order_by(Mail.position)).all()
+    return list(found)
 
 
 # tasks ------------------------------------------------------------------------------------------
