@@ -270,3 +270,22 @@ def test_english_status_words(tmp_path_factory):
         ids = send(api, f"ben@example.com;invalid@{SIM};softbounce@{SIM}")
         words = {r["emailId"]: r["status"] for r in api.call("data/emailStatus", days=1)["info"]["voList"]}
         assert [words[i] for i in ids] == ["delivered", "invalid", "soft bounce"]
+
+
+def test_reset_of_account_wipes_traffic_keeps_configuration(api, client, account):
+    api.call("webhook/add", categoryName="all", event="deliver", url="https://hooks.example.com/x")
+    api.call("unsubscribe/add", email="ann@example.com")
+    send(api, f"invalid@{SIM};spam@{SIM};open@{SIM}")
+    assert api.call("bounce/count", days=1)["info"]["count"] == 1
+    assert client.post("/_emulator/reset", params={"account": account["userName"]}).status_code == 204
+    assert api.call("bounce/list", days=1)["info"]["total"] == 0
+    assert api.call("unsubscribe/list", days=1)["info"]["total"] == 0
+    assert api.call("spamreported/list", days=1)["info"]["total"] == 0
+    assert api.call("openandclick/list", days=1)["info"]["total"] == 0
+    assert api.call("statday/list", days=1)["info"]["total"] == 0
+    assert api.call("data/emailStatus", days=1)["info"]["total"] == "0"
+    assert client.get("/_emulator/events", params={"account": account["userName"]}).json()["total"] == 0
+    assert api.call("webhook/list")["info"]["total"] == 1
+    # the lists are empty, so the same recipients are no longer suppressed
+    ids = send(api, f"invalid@{SIM};ann@example.com")
+    assert log(client, ids[0])[-1] == ("invalid", 406) and log(client, ids[1])[-1] == ("deliver", None)

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from . import suppression, webhook
 from .accounts import Account
@@ -114,6 +114,23 @@ class Emitter:
         self.hooks = webhook.hooks_for(session, account_id)
         self.app_key = session.get(Account, account_id).app_key if self.hooks else ""
         self.queued = 0
+        self.events: list[dict] = []  # MailEvent rows and WebhookDelivery rows, inserted in bulk by flush()
+        self.deliveries: list[dict] = []
+
+    def flush(self) -> None:
+        """Insert the buffered events and callbacks (Core executemany: far cheaper than ORM objects)."""
+        if self.events:
+            self.session.connection().execute(MailEvent.__table__.insert(), self.events)
+            self.events = []
+        if self.deliveries:
+            self.session.connection().execute(webhook.WebhookDelivery.__table__.insert(), self.deliveries)
+            self.deliveries = []
+
+    def _event(self, mail: Mail, event: str, sub_stat: int | None = None, url: str | None = None,
+               ip: str | None = None, user_agent: str | None = None) -> None:
+        self.events.append({"account_id": mail.account_id, "mail_id": mail.id, "email_id": mail.email_id,
+                            "event": event, "sub_stat": sub_stat, "url": url, "ip": ip, "user_agent": user_agent,
+                            "created_at": self.now})
 
     def _common(self, mail: Mail, event: str, sub_stat: int | None) -> dict[str, str]:
         task = "" if mail.maillist_task_id is None else str(mail.maillist_task_id)
@@ -125,17 +142,15 @@ class Emitter:
     def _queue(self, mail: Mail, event: str, fields: dict[str, str], message_id: str | None = None,
                email_id: str | None = None) -> None:
         for url in webhook.matching_urls(self.hooks, mail.api_user, event):
-            webhook.queue(self.session, self.account_id, self.app_key, url, event, fields, self.now,
-                          email_id=email_id, message_id=message_id or mail.message_id)
+            self.deliveries.append(webhook.delivery_row(self.account_id, self.app_key, url, event, fields, self.now,
+                                                        email_id=email_id, message_id=message_id or mail.message_id))
             self.queued += 1
 
     def request(self, mails: list[Mail], message_id: str) -> None:
         """One `request` event per mail, one callback per URL listing every recipient (§4.1)."""
         for mail in mails:
-            self.session.add(MailEvent(account_id=mail.account_id, mail_id=mail.id, email_id=mail.email_id,
-                                       event="request", created_at=self.now))
+            self._event(mail, "request")
             mail.status, mail.sub_stat, mail.status_time = "request", 0, self.now
-            self.session.add(mail)
         if self.hooks and mails:
             fields = self._common(mails[0], "request", None)
             fields.update({"messageId": message_id,
@@ -145,20 +160,16 @@ class Emitter:
             self._queue(mails[0], "request", fields, message_id=message_id)
 
     def emit(self, mail: Mail, event: str, sub_stat: int | None = None, url: str | None = None,
-             ip: str | None = None, user_agent: str | None = None) -> MailEvent:
+             ip: str | None = None, user_agent: str | None = None) -> None:
         if event in DEFAULT_SUB_STAT and sub_stat is None:
             sub_stat = DEFAULT_SUB_STAT[event]
         if event == "click" and not url:
             url = first_link(mail.html)
         if event in TRACKING:
             ip, user_agent = ip or DEFAULT_IP, user_agent or DEFAULT_USER_AGENT
-        row = MailEvent(account_id=mail.account_id, mail_id=mail.id, email_id=mail.email_id, event=event,
-                        sub_stat=sub_stat, url=url if event == "click" else None, ip=ip, user_agent=user_agent,
-                        created_at=self.now)
-        self.session.add(row)
+        self._event(mail, event, sub_stat, url if event == "click" else None, ip, user_agent)
         if event in DELIVERY_EVENTS:
             mail.status, mail.sub_stat, mail.status_time = event, sub_stat or 0, self.now
-            self.session.add(mail)
         # the suppression lists (§4.3)
         if event == "invalid" and sub_stat == 406:
             suppression.add_bounce(self.session, mail.account_id, mail.recipient, describe(406), self.now)
@@ -177,7 +188,6 @@ class Emitter:
             if event in DEFAULT_SUB_STAT:
                 fields.update({"subStat": str(sub_stat), "subStatDesc": describe(sub_stat)})
             self._queue(mail, event, fields, email_id=mail.email_id)
-        return row
 
 
 def user_headers(headers: str | None) -> str:
@@ -236,6 +246,7 @@ def on_accepted(ctx, mails: list[Mail], message_id: str, task_id: int | None = N
         steps = [("invalid", code)] if code else script(mail)
         for event, sub_stat in steps:
             emitter.emit(mail, event, sub_stat)
+    emitter.flush()
     if emitter.queued:
         wake = _wake(ctx.services)
         if wake is not None:
@@ -246,6 +257,8 @@ def inject(session: Session, mail: Mail, event: str, now: datetime, sub_stat: in
            url: str | None = None, ip: str | None = None, user_agent: str | None = None) -> tuple[MailEvent, int]:
     """`POST /_emulator/events`: one event for one mail, exactly as a simulated outcome. → (event, callbacks queued)."""
     emitter = Emitter(session, mail.account_id, now)
-    row = emitter.emit(mail, event, sub_stat, url, ip, user_agent)
+    emitter.emit(mail, event, sub_stat, url, ip, user_agent)
+    emitter.flush()
     session.flush()
+    row = session.exec(select(MailEvent).where(MailEvent.mail_id == mail.id).order_by(MailEvent.id.desc())).first()
     return row, emitter.queued

@@ -191,17 +191,24 @@ def sign(app_key: str, timestamp: str, token: str) -> str:
     return hmac.new(app_key.encode("utf-8"), (timestamp + token).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def queue(session: Session, account_id: int, app_key: str, url: str, event: str, fields: dict[str, str],
-          when: datetime, email_id: str | None = None, message_id: str | None = None) -> WebhookDelivery:
+def random_token(length: int) -> str:
+    """`length` random ASCII letters and digits (unbiased: bytes ≥ 248 are skipped)."""
+    found: list[str] = []
+    while len(found) < length:
+        found.extend(ALNUM[b % 62] for b in secrets.token_bytes(length + 8) if b < 248)
+    return "".join(found[:length])
+
+
+def delivery_row(account_id: int, app_key: str, url: str, event: str, fields: dict[str, str], when: datetime,
+                 email_id: str | None = None, message_id: str | None = None) -> dict:
+    """The values of one WebhookDelivery (inserted in bulk by the pipeline): the payload is fixed here."""
     timestamp = str(int(when.timestamp() * 1000))
-    token = "".join(secrets.choice(ALNUM) for _ in range(50))
+    token = random_token(50)
     payload = {"event": event, "timestamp": timestamp, "token": token,
                "signature": sign(app_key, timestamp, token), **fields}
-    delivery = WebhookDelivery(account_id=account_id, url=url, event=event, email_id=email_id,
-                               message_id=message_id, payload=json.dumps(payload, ensure_ascii=False),
-                               next_attempt_at=when, created_at=when)
-    session.add(delivery)
-    return delivery
+    return {"account_id": account_id, "url": url, "event": event, "email_id": email_id, "message_id": message_id,
+            "payload": json.dumps(payload, ensure_ascii=False), "attempts": 0, "status": "pending",
+            "next_attempt_at": when, "created_at": when}
 
 
 def retry_delay(attempt: int, scale: float) -> timedelta | None:
