@@ -45,6 +45,8 @@ def test_since_filter(api, client, account):
     user = account["userName"]
     assert len(mails(client, account=user, since="2000-01-01T00:00:00")) == 1
     assert mails(client, account=user, since="2999-01-01T00:00:00+00:00") == []
+    assert mails(client, account=user, since="2999-01-01T00:00:00 08:00") == []  # "+" sent unencoded
+    assert len(mails(client, account=user, since="2000-01-01T00:00:00Z")) == 1
     assert client.get("/_emulator/mails", params={"since": "yesterday"}).status_code == 400
 
 

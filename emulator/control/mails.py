@@ -6,6 +6,7 @@ in the thread pool, and the request sleeps asynchronously between looks.
 
 import asyncio
 import json
+import re
 import time
 from datetime import UTC, datetime
 from typing import Literal
@@ -33,8 +34,10 @@ def _iso(request: Request, moment: datetime | None) -> str | None:
 def _since(request: Request, text: str | None) -> datetime | None:
     if text is None or not text.strip():
         return None
+    text = text.strip().replace("Z", "+00:00")
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)  # an unencoded "+08:00" arrives as " 08:00"
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise HTTPException(status_code=400, detail="since: not an ISO 8601 time") from None
     if moment.tzinfo is None:
@@ -112,7 +115,7 @@ def full(request: Request, session, mail: outbox.Mail, account: str | None) -> d
         "attachments": [{k: v for k, v in item.items() if k != "fileId"}
                         for item in json.loads(mail.attachments or "[]")],
         "statusTime": _iso(request, mail.status_time),
-        "events": [{"event": e.event, "subStat": e.sub_stat, "url": e.url, "createdAt": _iso(request, e.created_at)}
+        "events": [{"emailId": e.email_id, "event": e.event, "subStat": e.sub_stat, "url": e.url, "createdAt": _iso(request, e.created_at)}
                    for e in outbox.events_of(session, mail)],
     })
     return view
