@@ -110,6 +110,12 @@ def test_language_follows_query_then_cookie_then_setting(client):
     client.cookies.clear()
 
 
+def test_the_default_language_is_the_setting(tmp_path_factory):
+    with TestClient(create_app(make_settings(tmp_path_factory, lang="en"))) as english:
+        assert "SendCloud emulator" in english.get("/").text
+        assert "SendCloud 模拟器" in english.get("/?lang=zh").text
+
+
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
     with TestClient(create_app(make_settings(tmp_path_factory, admin_token="s3cret"))) as guarded_client:

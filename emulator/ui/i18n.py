@@ -108,6 +108,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "reply_to": ("回复地址", "Reply-To"),
     "size": ("大小", "Size"),
     "language": ("语言", "Language"),
+    "wh_delivered": ("已送达", "delivered"),
+    "wh_retrying": ("重试中", "retrying"),
+    "wh_failed": ("失败", "failed"),
+    "wh_pending": ("等待中", "pending"),
 }
 
 LANGS = ("zh", "en")
