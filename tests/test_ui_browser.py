@@ -7,8 +7,6 @@ Screenshots go to $SC_UI_SCREENSHOTS (scripts/screenshots sets docs/screenshots)
 """
 
 import os
-import re
-import shutil
 import socket
 import threading
 import time
@@ -200,20 +198,24 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000040000000408020000002
                     "cfc0c0c0c0c0c4c0c0c0c0c000000d1d01036ac29be90000000049454e44ae426082")
 
 
+LOADED_WIDTH = "e => new Promise(ok => e.complete ? ok(e.naturalWidth) : e.onload = () => ok(e.naturalWidth))"
+
+
 def test_inline_images_and_attachments(page, sender):
     data = {"apiUser": sender.account["apiUser"], "apiKey": sender.account["apiKey"],
             "from": f"shop@{sender.account['domain']}", "to": "reader@example.com", "subject": "With files",
-            "html": "<p>logo: <img id='logo' src='cid:logo1'> remote: <img id='remote' src='http://127.0.0.1:9/x.png'></p>",
+            "html": "<p>logo: <img id='logo' src='cid:logo1'> "
+                    "remote: <img id='remote' src='http://127.0.0.1:9/x.png'></p>",
             "embeddedCid": "logo1"}
     files = [("attachments", ("report.png", PNG, "image/png")), ("embeddedImage", ("logo.png", PNG, "image/png"))]
     reply = sender.http.post("/apiv2/mail/send", data=data, files=files).json()
     assert reply["statusCode"] == 200, reply
     page.goto(f"/ui/mails/{reply['info']['emailIdList'][0]}")
     logo = page.frame_locator("iframe#mail-html").locator("#logo")
-    assert logo.evaluate("e => new Promise(ok => e.complete ? ok(e.naturalWidth) : e.onload = () => ok(e.naturalWidth))") == 4
+    assert logo.evaluate(LOADED_WIDTH) == 4
     previews = page.locator("img.preview")
     assert previews.count() == 2
-    assert previews.first.evaluate("e => new Promise(ok => e.complete ? ok(e.naturalWidth) : e.onload = () => ok(e.naturalWidth))") == 4
+    assert previews.first.evaluate(LOADED_WIDTH) == 4
     links = page.locator("ul.attachments a").all_inner_texts()
     assert links == ["report.png", "logo.png"]
     # Remote images stay blocked until the toggle reloads the frame under a policy that allows them.
@@ -233,7 +235,8 @@ NEWSLETTER = ("<div style='font-family: sans-serif; max-width: 560px'><h2 style=
               "<p>Hi Ann, the new season is here. <b>20% off</b> everything until Sunday.</p>"
               "<p><a href='https://example.com/offer' style='background: #1565c0; color: #fff; padding: 8px 14px;"
               " text-decoration: none; border-radius: 4px'>See the offers</a></p>"
-              "<p style='color: #888; font-size: 12px'>You get this mail because you signed up at example.com.</p></div>")
+              "<p style='color: #888; font-size: 12px'>You get this mail because you signed up at example.com.</p>"
+              "</div>")
 
 
 def test_event_buttons_add_to_the_timeline(page, sender, shots):

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emulator.app import create_app
-from tests.conftest import make_settings, new_account
+from tests.conftest import make_settings
 
 
 def send(api, subject="Hello", html="<p>hi</p>", to="reader@example.com", **params) -> str:
@@ -66,7 +66,9 @@ def test_mail_view_shows_the_parts(client, api):
     text = client.get(f"/ui/mails/{email_id}").text
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in text
     assert f"/_emulator/mails/{quote(email_id)}/raw" in text
-    assert "X-Order" in text and "42" in text
+    headers = text[text.index('id="message-headers"'):]
+    assert "<th>X-Order</th><td>42</td>" in headers and "<th>MIME-Version</th>" in headers
+    assert "<th>Subject</th><td>Parts</td>" in headers
     assert 'data-event="request"' in text and 'data-event="deliver"' in text
 
 
@@ -150,7 +152,8 @@ def test_webhook_page_shows_configurations_and_attempts(client, api):
 def test_mail_view_lists_the_variables_used(client, api):
     reply = api.call("mail/send", **{"from": f"shop@{api.account['domain']}", "subject": "Hi %name%",
                                      "html": "<p>Hello %name%, order %order%</p>",
-                                     "xsmtpapi": '{"to": ["ann@example.com"], "sub": {"%name%": ["Ann"], "%order%": ["A-17"]}}'})
+                                     "xsmtpapi": '{"to": ["ann@example.com"], '
+                                                 '"sub": {"%name%": ["Ann"], "%order%": ["A-17"]}}'})
     assert reply["statusCode"] == 200, reply
     text = client.get(f"/ui/mails/{reply['info']['emailIdList'][0]}").text
     table = text[text.index('id="variables"'):]

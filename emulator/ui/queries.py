@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from ..domain.accounts import Account, ApiUser, Domain
 from ..domain.label import Label
+from ..domain import mime, outbox
 from ..domain.outbox import Mail, MailEvent
 from ..domain.webhook import WebhookAttempt, WebhookDelivery
 
@@ -205,3 +206,12 @@ def _pretty(payload: str) -> str:
         return json.dumps(json.loads(payload), ensure_ascii=False, indent=1)
     except ValueError:
         return payload
+
+
+def message_headers(session: Session, mail: Mail) -> list[tuple[str, str]]:
+    """The top-level header fields of the mail's RFC 5322 message (what the .eml carries)."""
+    try:
+        message = mime.build(mail, outbox.files_of(session, mail))
+    except Exception:  # a view never fails on one odd stored mail; the .eml link still answers
+        return []
+    return [(name, str(value)) for name, value in message.items()]

@@ -157,13 +157,15 @@ def mail_view(request: Request, email_id: str):
         events = queries.events(session, mail.id)
         label = queries.label_names(session, {mail.label_id}).get(mail.label_id)
         deliveries = queries.webhook_attempts(session, page, email_id=mail.email_id, limit=50)
+        message_headers = queries.message_headers(session, mail)
     attachments = queries.loads(mail.attachments, [])
     first_link = re.search(r"""href\s*=\s*["'](https?://[^"']+)["']""", mail.html or "", re.I)
     return page.render("mail.html", mail=mail, account=account, events=events, label=label,
                        to=queries.loads(mail.to, []), cc=queries.loads(mail.cc, []),
                        bcc=queries.loads(mail.bcc, []), reply_to=queries.loads(mail.reply_to, []),
-                       headers=queries.loads(mail.headers, {}), variables=queries.loads(mail.variables, {}),
+                       variables=queries.loads(mail.variables, {}),
                        attachments=attachments, buttons=EVENT_BUTTONS, deliveries=deliveries,
+                       message_headers=message_headers,
                        first_link=html_lib.unescape(first_link.group(1)) if first_link else "http://example.com/")
 
 

@@ -65,7 +65,8 @@ def timed(store: Store, label: str, run, repeat: int = 20) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mails", type=int, default=100_000)
-    parser.add_argument("--database", default=None, help="SQLAlchemy URL of an EMPTY database (default: a temp SQLite file)")
+    parser.add_argument("--database", default=None,
+                        help="SQLAlchemy URL of an EMPTY database (default: a temp SQLite file)")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     store = Store(url)
@@ -87,8 +88,9 @@ def main() -> None:
     timed(store, "recipient filter", lambda s: queries.mail_page(s, MailFilter(to="user42@example.com")))
     timed(store, "status filter (invalid)", lambda s: queries.mail_page(s, MailFilter(status="invalid")))
     timed(store, "label filter", lambda s: queries.mail_page(s, MailFilter(label_id=3)))
-    timed(store, "text search (common: 'Password reset')", lambda s: queries.mail_page(s, MailFilter(q="Password reset")))
-    timed(store, "text search (rare: 'Order 99999 ')", lambda s: queries.mail_page(s, MailFilter(q="Order 99999 ")))
+    common, rare = MailFilter(q="Password reset"), MailFilter(q="Order 99999 ")
+    timed(store, "text search (common: 'Password reset')", lambda s: queries.mail_page(s, common))
+    timed(store, "text search (rare: 'Order 99999 ')", lambda s: queries.mail_page(s, rare))
     timed(store, "live poll (after = newest)", lambda s: queries.mails_after(s, everything, args.mails + 10))
 
 
