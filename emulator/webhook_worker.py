@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from urllib.parse import urlencode
@@ -191,13 +192,14 @@ class WebhookWorker:
         status_code, error = None, None
         async with self.semaphore:
             try:
-                response = await self.client.post(
+                response = await asyncio.wait_for(self.client.post(  # 3 s for the whole exchange
                     job.url, content=urlencode(job.payload).encode("utf-8"),
-                    headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+                    headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+                    timeout=webhook.TIMEOUT_SECONDS)
                 status_code = response.status_code
                 if status_code != 200:
                     error = f"HTTP {status_code}"
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, TimeoutError):
                 error = f"no answer within {webhook.TIMEOUT_SECONDS:g} s"
             except Exception as exc:  # connection refused, bad host, …
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -217,11 +219,16 @@ def _warm_up() -> None:
 
 def probe(url: str) -> bool:
     """webhook/add, update: one POST of `{}` as JSON must answer HTTP 200 within 3 s (§2.18)."""
+    deadline = time.monotonic() + webhook.TIMEOUT_SECONDS
     try:
-        response = httpx.post(url, json={}, timeout=webhook.TIMEOUT_SECONDS, trust_env=False)
+        with httpx.Client(timeout=webhook.TIMEOUT_SECONDS, trust_env=False) as client:
+            with client.stream("POST", url, json={}) as response:
+                for _ in response.iter_bytes():  # a trickling answer must not outlast the 3 s
+                    if time.monotonic() > deadline:
+                        return False
+                return response.status_code == 200 and time.monotonic() <= deadline
     except Exception:
         return False
-    return response.status_code == 200
 
 
 def install(services) -> WebhookWorker:
