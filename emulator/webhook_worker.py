@@ -101,6 +101,17 @@ def record_attempt(store: Store, job: Claimed, status_code: int | None, error: s
                                            next_attempt_at=delivery.next_attempt_at))
 
 
+def release(store: Store, jobs: list[Claimed]) -> None:
+    """Give claimed deliveries back (their attempt was never made): due now instead of after the lease."""
+    now = utcnow()
+    with store.session(write=True) as session:
+        for job in jobs:
+            delivery = session.get(webhook.WebhookDelivery, job.id)
+            if delivery is not None and delivery.status == "pending" and delivery.attempts == job.attempt - 1:
+                delivery.next_attempt_at = now
+                session.add(delivery)
+
+
 class WebhookWorker:
     def __init__(self, store: Store, retry_scale: float):
         self.store = store
@@ -110,6 +121,7 @@ class WebhookWorker:
         self.task: asyncio.Task | None = None
         self.running: set[asyncio.Task] = set()
         self.busy: set[str] = set()  # URLs with a batch in flight (not claimed again meanwhile)
+        self.unsent: dict[int, Claimed] = {}  # claimed deliveries whose attempt is not recorded yet
         self.client: httpx.AsyncClient | None = None
         self.stopping = False
 
@@ -139,6 +151,12 @@ class WebhookWorker:
             job.cancel()
         if self.running:
             await asyncio.gather(*self.running, return_exceptions=True)
+        if self.unsent:  # claimed but never tried: due again at once after a restart, not after the lease
+            try:
+                await asyncio.to_thread(release, self.store, list(self.unsent.values()))
+            except Exception:
+                log.exception("could not release claimed webhook deliveries")
+            self.unsent.clear()
         if self.client is not None:
             await self.client.aclose()
         self.task = self.client = None
@@ -162,8 +180,9 @@ class WebhookWorker:
             except Exception:
                 log.exception("could not read pending webhook deliveries")
                 claimed, wait = [], POLL_SECONDS
-            by_url: dict[str, list[Claimed]] = {}
-            for job in claimed:  # one URL's callbacks go out in event order; URLs run in parallel
+            by_url: dict[str, list[Claimed]] = {}  # one URL's callbacks go out in event order; URLs in parallel
+            for job in claimed:
+                self.unsent[job.id] = job
                 by_url.setdefault(job.url, []).append(job)
             for url, jobs in by_url.items():
                 self.busy.add(url)
@@ -205,6 +224,7 @@ class WebhookWorker:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         try:
             await asyncio.to_thread(record_attempt, self.store, job, status_code, error, self.retry_scale)
+            self.unsent.pop(job.id, None)
         except Exception:
             log.exception("could not record a webhook attempt")
         self.wake()

@@ -307,3 +307,20 @@ def test_one_url_gets_callbacks_in_event_order(client):
         forms = receiver.wait_for(lambda r: len(r.forms()) >= 61 and r.forms(), timeout=20)
         expected = [("request", "")] + [(event, email_id) for email_id in ids for event in ("deliver", "open")]
         assert [(f["event"], f.get("emailId", "")) for f in forms] == expected
+
+
+def test_callback_cut_off_by_a_shutdown_is_sent_after_restart(tmp_path_factory):
+    settings = make_settings(tmp_path_factory)
+    gate = threading.Event()
+    with Receiver(gate=gate) as receiver:
+        with TestClient(create_app(settings)) as first:
+            api = Api(first, new_account(first))
+            api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+            send(api, "ben@example.com")
+            assert receiver.wait_for(lambda r: r.requests)  # the attempt is under way, unanswered
+        gate.set()  # the first server has stopped mid-attempt
+        with TestClient(create_app(settings)) as second:
+            attempts = wait_deliveries(second, 1, timeout=15)
+            assert [(a["attempt"], a["statusCode"]) for a in attempts] == [(1, 200)]
+        forms = receiver.forms()
+        assert len(forms) == 2 and forms[0]["token"] == forms[1]["token"]
