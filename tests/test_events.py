@@ -289,3 +289,18 @@ def test_reset_of_account_wipes_traffic_keeps_configuration(api, client, account
     # the lists are empty, so the same recipients are no longer suppressed
     ids = send(api, f"invalid@{SIM};ann@example.com")
     assert log(client, ids[0])[-1] == ("invalid", 406) and log(client, ids[1])[-1] == ("deliver", None)
+
+
+def test_bad_input_never_breaks(api, client):
+    [email_id] = send(api, "ben@example.com")
+    assert inject(client, emailId="x\x00y", event="open").status_code == 404
+    assert inject(client, emailId=email_id, event="click", url="https://a.example.com/\x00").status_code == 400
+    assert inject(client, emailId=email_id, event="open", userAgent="ua\x00").status_code == 400
+    assert client.get("/_emulator/events", params={"emailId": "a\x00b"}).json() == {"total": 0, "items": []}
+    assert client.get("/_emulator/webhook-deliveries", params={"url": "a\x00b"}).json() == {"total": 0, "items": []}
+    assert client.get("/_emulator/webhook-deliveries", params={"status": "99999999999999"}).json()["total"] == 0
+    assert api.call("data/emailStatus", days=1, emailIds="a\x00b")["info"]["total"] == "0"
+    assert api.call("statday/list", days=1, domainList="x\x00y.com")["info"]["total"] == 0
+    assert api.code("webhook/add", categoryName="a\x00b", event="open", url="https://h.example.com/") == 40702
+    assert api.code("webhook/add", categoryName="all", event="open", url="https://h.example.com/\x00") == 40706
+    assert api.code("webhook/add", categoryName="all", event="open\x00", url="https://h.example.com/") == 40704

@@ -73,8 +73,9 @@ def label_id(ctx: Ctx) -> int | None:
 
 
 def domain_list(ctx: Ctx) -> list[str] | None:
+    """Recipient domains, not syntax-checked (unknown ones match nothing)."""
     found = ctx.params.items("domainList", empty=40013)
-    return None if found is None else [item.lower() for item in found]
+    return None if found is None else [item.lower() for item in found if "\x00" not in item]
 
 
 def aggregate(ctx: Ctx) -> int:
@@ -94,4 +95,4 @@ def email_ids(ctx: Ctx) -> list[str] | None:
     if value is None:
         return None
     found = values.split_list(value)
-    return found or None
+    return [item for item in found if "\x00" not in item] if found else None

@@ -16,6 +16,8 @@ def _category(ctx: Ctx, name: str, *, required: bool) -> str | None:
         return None
     if value.lower() == "all":
         return "all"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):  # no API_USER name holds a control character
+        raise ApiError(40702)
     found = ctx.session.exec(select(ApiUser.id).where(ApiUser.account_id == ctx.account.id,
                                                       ApiUser.name == value)).first()
     if found is None:

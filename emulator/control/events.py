@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from ..domain import events as pipeline
@@ -20,10 +20,21 @@ router = APIRouter(prefix="/_emulator", tags=[TAG], dependencies=ADMIN)
 class EventIn(BaseModel):
     emailId: str
     event: str
-    url: str | None = None
+    url: str | None = Field(default=None, max_length=2048)
     subStat: int | None = None
-    ip: str | None = None
-    userAgent: str | None = None
+    ip: str | None = Field(default=None, max_length=64)
+    userAgent: str | None = Field(default=None, max_length=1024)
+
+    @field_validator("url", "ip", "userAgent")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain U+0000")
+        return value
+
+
+def _has_nul(*values: str | None) -> bool:
+    return any(v is not None and "\x00" in v for v in values)
 
 
 def _iso(services, moment: datetime | None) -> str | None:
@@ -52,8 +63,11 @@ def inject_event(body: EventIn, services: ServicesDep) -> dict:
             raise HTTPException(status_code=400, detail="subStat must be 401-409 (invalid) or 503-509 (soft_bounce)")
     if body.url is not None and event != "click":
         raise HTTPException(status_code=400, detail="url applies to click only")
+    email_id = body.emailId.strip()
+    if "\x00" in email_id:
+        raise HTTPException(status_code=404, detail="no such emailId")
     with services.store.session(write=True) as session:
-        mail = session.exec(select(Mail).where(Mail.email_id == body.emailId.strip())).first()
+        mail = session.exec(select(Mail).where(Mail.email_id == email_id)).first()
         if mail is None:
             raise HTTPException(status_code=404, detail="no such emailId")
         services.store.lock_account(session, mail.account_id)
@@ -70,6 +84,8 @@ def inject_event(body: EventIn, services: ServicesDep) -> dict:
 def list_events(services: ServicesDep, emailId: str | None = Query(default=None),
                 event: str | None = Query(default=None), account: str | None = Query(default=None)) -> dict:
     """The event log, oldest first."""
+    if _has_nul(emailId, event, account):
+        return {"total": 0, "items": []}
     with services.store.session() as session:
         query = select(MailEvent)
         if account is not None:
@@ -91,6 +107,8 @@ def list_deliveries(services: ServicesDep, account: str | None = Query(default=N
                     status: str | None = Query(default=None),
                     emailId: str | None = Query(default=None)) -> dict:
     """Every callback attempt, oldest first. `status` matches `delivered`, `retrying`, `failed` or an HTTP code."""
+    if _has_nul(account, event, url, status, emailId):
+        return {"total": 0, "items": []}
     with services.store.session() as session:
         query = select(WebhookAttempt, WebhookDelivery).join(WebhookDelivery,
                                                              WebhookDelivery.id == WebhookAttempt.delivery_id)
@@ -107,7 +125,7 @@ def list_deliveries(services: ServicesDep, account: str | None = Query(default=N
             query = query.where(WebhookDelivery.email_id == emailId)
         if status is not None:
             status = status.strip().lower()
-            if status.isdigit():
+            if status.isdigit() and len(status) < 10:
                 query = query.where(WebhookAttempt.status_code == int(status))
             else:
                 query = query.where(WebhookAttempt.status == status)

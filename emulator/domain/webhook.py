@@ -87,7 +87,7 @@ def parse_events(text: str) -> list[str] | None:
 
 
 def is_url(text: str) -> bool:
-    if len(text) > 255 or any(c.isspace() for c in text):
+    if len(text) > 255 or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
         return False
     try:
         parts = urlsplit(text)
