@@ -324,3 +324,16 @@ def test_callback_cut_off_by_a_shutdown_is_sent_after_restart(tmp_path_factory):
             assert [(a["attempt"], a["statusCode"]) for a in attempts] == [(1, 200)]
         forms = receiver.forms()
         assert len(forms) == 2 and forms[0]["token"] == forms[1]["token"]
+
+
+def test_deleting_an_account_removes_its_callbacks(client):
+    account = new_account(client)
+    api = Api(client, account)
+    with Receiver(statuses=[500]) as receiver:
+        api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+        api.call("unsubscribe/add", email="ann@example.com")
+        send(api, f"invalid@{SIM};spam@{SIM}")
+        wait_deliveries(client, 2, account=account["userName"])
+        assert client.delete(f"/_emulator/accounts/{account['userName']}").status_code == 204
+        assert deliveries(client, account=account["userName"]) == []
+        assert client.get("/_emulator/events", params={"account": account["userName"]}).json()["total"] == 0
