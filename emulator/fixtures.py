@@ -5,6 +5,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from .domain import accounts, addresslist, label, template
@@ -35,7 +36,7 @@ def load(store: Store, data: dict, now: datetime | None = None) -> list[dict]:
                 _configure(store, session, accounts.find_account(session, user_name=view["userName"]), spec,
                            now or utcnow())
                 created.append(accounts.account_view(session, accounts.find_account(session, user_name=view["userName"])))
-        except accounts.AccountClash:
+        except (accounts.AccountClash, IntegrityError):
             # Another process loaded the same fixtures at the same moment: keep its account.
             with store.session() as session:
                 existing = accounts.find_account(session, user_name=spec.get("userName"))

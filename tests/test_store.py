@@ -1,0 +1,107 @@
+"""The store on SQLite and (SC_EMULATOR_TEST_POSTGRES_URL) PostgreSQL: sequences, caps and
+uniqueness under races, also across two server processes sharing one database."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.settings import Settings
+from emulator.store.db import Store
+
+from .conftest import Api
+from .pg import BACKENDS, database, servers
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    with database(request.param, tmp_path) as value:
+        yield value
+
+
+def test_health_names_the_database_and_the_default_account_loads(url):
+    with TestClient(create_app(Settings(database_url=url, webhook_probe=False))) as client:
+        assert client.get("/_emulator/health").json()["database"] == url.split(":")[0].split("+")[0]
+        demo = client.get("/_emulator/accounts/demo").json()
+        assert Api(client, demo).code("userinfo/get") == 200
+        # A full reset wipes and reloads the fixtures on this backend too.
+        client.post("/_emulator/accounts", json={"userName": "to_be_wiped"})
+        assert client.post("/_emulator/reset").status_code == 204
+        assert [a["userName"] for a in client.get("/_emulator/accounts").json()] == ["demo"]
+
+
+def test_next_id_never_repeats_under_threads(url):
+    store = Store(url)
+    store.create_schema()
+    seen, lock = [], threading.Lock()
+
+    def take(_):
+        for _ in range(20):
+            with store.session(write=True) as session:
+                value = store.next_id(session, "race", first=1)
+            with lock:
+                seen.append(value)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(take, range(8)))
+    assert sorted(seen) == list(range(1, 161))
+    store.engine.dispose()
+
+
+def test_schema_creation_is_idempotent(url):
+    for _ in range(2):
+        store = Store(url)
+        store.create_schema()
+        store.engine.dispose()
+
+
+HTTP = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=40))  # one client: no per-request set-up
+
+
+def _post(base: str, path: str, data: dict) -> dict:
+    response = HTTP.post(f"{base}/apiv2/{path}", data=data)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_two_server_processes_keep_caps_and_sequences(url):
+    with servers(url, 2) as bases:
+        # Both processes loaded the same fixtures at the same moment: one demo account.
+        assert [a["userName"] for a in HTTP.get(f"{bases[0]}/_emulator/accounts").json()] == ["demo"]
+        accounts = [HTTP.post(f"{bases[i % 2]}/_emulator/accounts", json={"userName": f"race_{i}"}).json()
+                    for i in range(2)]
+        first, second = ({"apiUser": a["apiUser"], "apiKey": a["apiKey"]} for a in accounts)
+
+        def call(job):
+            index, path, creds, extra = job
+            return _post(bases[index % 2], path, {**creds, **extra})["statusCode"], job
+
+        jobs = [(i, "domain/add", first, {"name": f"d{i}.example.com"}) for i in range(60)]
+        jobs += [(i, "template/add", first, {"invokeName": f"t{i}", "name": "n", "subject": "s", "html": "<p>h</p>",
+                                            "templateType": "0"}) for i in range(60)]
+        jobs += [(i, "label/add", first if i % 2 else second, {"labelName": f"l{i}"}) for i in range(60)]
+        jobs += [(i, "label/add", second, {"labelName": "same"}) for i in range(10)]
+        with ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(call, jobs))
+
+        def codes(path, creds=None, **match):
+            return sorted(code for code, (_, p, c, e) in results
+                          if p == path and (creds is None or c is creds) and all(e.get(k) == v for k, v in match.items()))
+
+        assert codes("domain/add") == [200] * 5 + [41012] * 55
+        assert codes("template/add") == [200] * 50 + [40219] * 10
+        assert codes("label/add", second, labelName="same") == [200] + [40113] * 9
+        assert codes("label/add").count(200) == 61
+
+        # Both processes see the same state.
+        for base in bases:
+            assert _post(base, "domain/list", first)["info"]["total"] == 6  # 5 + the test domain
+            assert _post(base, "template/list", first)["info"]["total"] == 50
+        ids = []
+        for creds in (first, second):
+            labels = _post(bases[0], "label/list", creds)["info"]["dataList"]
+            ids += [label["labelId"] for label in labels]
+        assert len(ids) == 61 and len(set(ids)) == 61  # emulator-wide ids never repeat
