@@ -1,0 +1,212 @@
+"""pytest plugin of sendcloud-emulator (entry point `pytest11`: loaded wherever the package is installed).
+
+Fixtures (prefixed, so they never collide with a project's own `client`, `account`, `api`, …):
+
+- `sendcloud_emulator` (session): the emulator. By default it is started in-process (uvicorn in a
+  thread) on a free loopback port with a temporary SQLite database. With `--sendcloud-emulator-url`
+  or `SC_EMULATOR_URL` set, the running emulator at that URL is used instead (a Docker service in CI).
+- `sendcloud_account` (per test): a fresh, isolated account on it (deleted afterwards) with its
+  credentials and a small client for the control API: `mails(...)`, `wait_for(...)`, `events(...)`,
+  `reset()`, and `call(path, **params)` for the SendCloud API itself.
+
+Nothing heavy is imported until a fixture is used.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("sendcloud-emulator")
+    group.addoption("--sendcloud-emulator-url", default=None,
+                    help="Use the running emulator at this base URL (env SC_EMULATOR_URL) instead of "
+                         "starting one in-process.")
+
+
+class Emulator:
+    """A running emulator: `url` (base), `api_url` (…/apiv2) and `control` (an httpx client on /_emulator)."""
+
+    def __init__(self, url: str, admin_token: str | None = None):
+        import httpx
+
+        self.url = url.rstrip("/")
+        self.api_url = f"{self.url}/apiv2"
+        headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+        self.control = httpx.Client(base_url=f"{self.url}/_emulator", headers=headers, timeout=40)
+        self.http = httpx.Client(base_url=self.api_url, timeout=40)
+
+    def create_account(self, **fields) -> SendCloudAccount:
+        fields.setdefault("userName", f"pytest_{uuid.uuid4().hex[:12]}")
+        response = self.control.post("/accounts", json=fields)
+        response.raise_for_status()
+        return SendCloudAccount(self, response.json())
+
+    def delete_account(self, user_name: str) -> None:
+        self.control.delete(f"/accounts/{user_name}")
+
+    def faults(self, *rules: dict) -> list[dict]:
+        """Replace the fault rules (control-api.md); no rules clears them."""
+        response = self.control.put("/faults", json={"rules": list(rules)})
+        response.raise_for_status()
+        return response.json()["rules"]
+
+    def close(self) -> None:
+        self.control.close()
+        self.http.close()
+
+
+@dataclass
+class SendCloudAccount:
+    """One account: credentials plus helpers scoped to it."""
+
+    emulator: Emulator
+    data: dict = field(repr=False)
+
+    @property
+    def user_name(self) -> str:
+        return self.data["userName"]
+
+    @property
+    def api_user(self) -> str:
+        return self.data["apiUser"]
+
+    @property
+    def api_key(self) -> str:
+        return self.data["apiKey"]
+
+    @property
+    def batch_api_user(self) -> str:
+        return self.data["batchApiUser"]
+
+    @property
+    def batch_api_key(self) -> str:
+        return self.data["batchApiKey"]
+
+    @property
+    def app_key(self) -> str:
+        return self.data["appKey"]
+
+    @property
+    def domain(self) -> str:
+        return self.data["domain"]
+
+    @property
+    def api_url(self) -> str:
+        return self.emulator.api_url
+
+    def call(self, path: str, *, batch: bool = False, files=None, **params) -> dict:
+        """POST /apiv2/<path> as this account's trigger (or batch) API_USER; returns the envelope."""
+        creds = ({"apiUser": self.batch_api_user, "apiKey": self.batch_api_key} if batch
+                 else {"apiUser": self.api_user, "apiKey": self.api_key})
+        response = self.emulator.http.post(f"/{path}", data={**creds, **params}, files=files)
+        return response.json()
+
+    def mails(self, **filters) -> list[dict]:
+        """This account's sent mails (GET /_emulator/mails), newest first; filters as in control-api.md."""
+        response = self.emulator.control.get("/mails", params={**_params(filters), "account": self.user_name})
+        response.raise_for_status()
+        return response.json()["items"]
+
+    def wait_for(self, timeout: float = 10, **filters) -> dict:
+        """The newest mail matching `filters`, waiting up to `timeout` seconds for it to arrive."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            params = {**_params(filters), "account": self.user_name, "wait": f"{min(left, 30):.2f}"}
+            response = self.emulator.control.get("/mails", params=params)
+            response.raise_for_status()
+            items = response.json()["items"]
+            if items:
+                return items[0]
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no mail matching {filters} within {timeout}s")
+
+    def mail(self, email_id: str) -> dict:
+        """The full mail (html, plain, headers, attachments, events)."""
+        response = self.emulator.control.get(f"/mails/{email_id}")
+        response.raise_for_status()
+        return response.json()
+
+    def events(self, **filters) -> list[dict]:
+        """This account's event log (GET /_emulator/events), oldest first: `events(emailId=...)`."""
+        response = self.emulator.control.get("/events", params={**_params(filters), "account": self.user_name})
+        response.raise_for_status()
+        return response.json()["items"]
+
+    def reset(self) -> None:
+        """Wipe this account's traffic (mails, events, statistics, suppression lists, today's quota)."""
+        self.emulator.control.post("/reset", params={"account": self.user_name}).raise_for_status()
+
+
+def _params(filters: dict) -> dict:
+    # `from` is a Python keyword: accept from_=... too.
+    return {("from" if k == "from_" else k): v for k, v in filters.items() if v is not None}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _InProcess:
+    """uvicorn serving create_app(settings) in a daemon thread."""
+
+    def __init__(self, database_url: str):
+        import uvicorn
+
+        from .app import create_app
+        from .settings import Settings
+
+        self.port = _free_port()
+        app = create_app(Settings(database_url=database_url, host="127.0.0.1", port=self.port))
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="sendcloud-emulator", daemon=True)
+
+    def start(self, timeout: float = 60) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the in-process sendcloud-emulator did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sendcloud_emulator(request, tmp_path_factory):
+    """The emulator for this test session (in-process, or the one at --sendcloud-emulator-url / SC_EMULATOR_URL)."""
+    url = request.config.getoption("--sendcloud-emulator-url") or os.environ.get("SC_EMULATOR_URL")
+    server = None
+    if not url:
+        database = tmp_path_factory.mktemp("sendcloud-emulator") / "emulator.db"
+        server = _InProcess(f"sqlite:///{database}")
+        url = server.start()
+    emulator = Emulator(url, admin_token=os.environ.get("SC_EMULATOR_ADMIN_TOKEN"))
+    try:
+        yield emulator
+    finally:
+        emulator.close()
+        if server is not None:
+            server.stop()
+
+
+@pytest.fixture
+def sendcloud_account(sendcloud_emulator):
+    """A fresh account (test domain, trigger and batch API_USER) for one test; deleted afterwards."""
+    account = sendcloud_emulator.create_account()
+    yield account
+    sendcloud_emulator.delete_account(account.user_name)
