@@ -20,8 +20,9 @@ from faker import Faker
 
 from . import fixtures
 from .domain import accounts as account_rules
-from .domain import addresslist, label, quota, template
-from .domain.outbox import Mail, MailEvent
+from .domain import label, quota, suppression, template
+from .domain.events import Emitter
+from .domain.outbox import Mail
 from .store.db import Store, utcnow
 
 ALNUM = string.ascii_letters + string.digits
@@ -143,10 +144,10 @@ def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, 
             users = account_rules.list_api_users(session, account.id, None, None, None)
             templates = [t for t in template.search(session, account.id, None, None, template.APPROVED, 0, 100)[0]]
             labels = label.search(session, account.id, None, 0, 100)[0]
-            setup.append((account, spec, users, templates, labels))
+            setup.append((account, spec, users, templates, labels, Emitter(session, account.id, now)))
         index = 0
         while index < len(times):
-            account, spec, users, templates, labels = setup[rng.randrange(len(setup))]
+            account, spec, users, templates, labels, emitter = setup[rng.randrange(len(setup))]
             batch = rng.random() < 0.3
             users_of_type = [(u, d) for u, d in users if u.email_type == (1 if batch else 0)]
             user, domain = users_of_type[rng.randrange(len(users_of_type))]
@@ -179,7 +180,7 @@ def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, 
                     mail.position = position
                 session.add(mail)
                 session.flush()
-                events += _events(session, rng, mail, at, now)
+                events += _events(session, emitter, rng, fake, mail, message_id, at, now)
                 per_day[(account.id, at.astimezone(zone).date())] += 1
             index += size
         for (account_id, day), used in sorted(per_day.items()):
@@ -188,10 +189,19 @@ def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, 
     return {"accounts": loaded, "mails": mails, "events": events}
 
 
-def _events(session, rng: random.Random, mail: Mail, at: datetime, now: datetime) -> int:
-    """request, then an outcome; delivered mails may be opened, clicked, unsubscribed, reported."""
-    log = [("request", None, None, at)]
-    if now - at > timedelta(minutes=5):
+def _events(session, emitter: Emitter, rng: random.Random, fake: Faker, mail: Mail, message_id: str,
+            at: datetime, now: datetime) -> int:
+    """request, then an outcome; delivered mails may be opened, clicked, unsubscribed, reported.
+
+    Events go through the event pipeline (status, suppression lists, webhooks), each at its own time.
+    """
+    log = []
+    blocked = suppression.suppressed(session, mail.account_id, {mail.recipient_key}).get(mail.recipient_key)
+    if now - at <= timedelta(minutes=5):
+        pass  # still on its way
+    elif blocked:
+        log.append(("invalid", blocked, None, at + timedelta(seconds=1)))
+    else:
         roll, total = rng.uniform(0, sum(w for w, _, _ in OUTCOMES)), 0
         for weight, event, sub_stats in OUTCOMES:
             total += weight
@@ -212,14 +222,15 @@ def _events(session, rng: random.Random, mail: Mail, at: datetime, now: datetime
             elif rng.random() < 0.01:
                 moment += timedelta(minutes=rng.uniform(1, 60))
                 log.append(("report_spam", None, None, moment))
-    count = 0
+    emitter.now = at
+    emitter.request([mail], message_id)
+    count = 1
+    ip, agent = fake.ipv4_public(), fake.user_agent()
     for event, sub_stat, url, moment in log:
         if moment > now:
             break
-        session.add(MailEvent(account_id=mail.account_id, mail_id=mail.id, email_id=mail.email_id, event=event,
-                              sub_stat=sub_stat, url=url, created_at=moment))
-        if event in ("request", "deliver", "invalid", "soft_bounce"):
-            mail.status, mail.sub_stat, mail.status_time = event, sub_stat or 0, moment
+        emitter.now = moment
+        emitter.emit(mail, event, sub_stat, url, ip if event in ("open", "click", "unsubscribe") else None,
+                     agent if event in ("open", "click", "unsubscribe") else None)
         count += 1
-    session.add(mail)
     return count

@@ -199,9 +199,22 @@ def test_demo_traffic_looks_real(tmp_path):
     assert all("$" in m["email_id"] and m["message_id"].endswith(".sc-10_0_0_1-inbound") for m in mails)
     assert len({m["email_id"] for m in mails}) == len(mails)
     with TestClient(create_app(Settings(database_url=url, webhook_probe=False))) as client:
-        account = client.get("/_emulator/accounts/demo1").json()
-        api = Api(client, account)
-        assert api.call("userinfo/get")["statusCode"] == 200
+        total, status_words = 0, set()
+        for name in ("demo1", "demo2"):
+            api = Api(client, client.get(f"/_emulator/accounts/{name}").json())
+            window = {"startDate": "2026-10-21", "endDate": "2026-11-20"}
+            stats = api.call("statday/list", **window, aggregate="1")["info"]["dataList"]
+            total += int(stats["requestNum"])
+            assert 0 < int(stats["deliveredNum"]) < int(stats["requestNum"])
+            assert int(stats["openNum"]) > 0 and int(stats["invalidEmailNum"]) > 0
+            rows = api.call("statday/list", **window)["info"]["dataList"]
+            assert len({r["sendDate"] for r in rows}) >= 15 and len({r["apiUser"] for r in rows}) >= 2
+            status = api.call("data/emailStatus", startDate="2026-10-22", endDate="2026-11-20", limit="100")["info"]
+            status_words |= {row["status"] for row in status["voList"]}
+            assert int(status["total"]) > 50
+            assert api.call("bounce/count", **window)["info"]["count"] >= 1
+        assert total == 300
+        assert {"delivered", "invalid"} <= status_words or {"投递成功", "无效邮件"} <= status_words
 
 
 def test_reset_wipes_and_reloads_the_fixtures(db):
