@@ -283,3 +283,24 @@ def test_admin_token_opens_the_control_api(guarded):
 
 def test_no_admin_token_means_open(client):
     assert client.get("/_emulator/faults").status_code == 200
+
+
+# daily quota --------------------------------------------------------------------------------------
+def test_quota_refuses_the_whole_send_and_a_traffic_reset_frees_it(client):
+    acct = new_account(client, quota=3)
+    api = Api(client, acct)
+    send = {"from": "a@example.com", "subject": "s", "html": "<p>x</p>"}
+    assert api.code("mail/send", to="a@example.com;b@example.com", **send) == 200
+    reply = api.call("mail/send", to="c@example.com;d@example.com", **send)
+    assert reply == {"result": False, "statusCode": 40904, "message": "额度检查失败", "info": {}}
+    mails = client.get("/_emulator/mails", params={"account": acct["userName"]}).json()
+    assert mails["total"] == 2  # the refused send stored nothing
+    assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 2
+    assert api.code("mail/send", to="c@example.com", **send) == 200  # exactly up to the quota
+    assert api.code("mail/send", to="e@example.com", **send) == 40904
+    # Raising the quota lets sends through again; a traffic reset clears today's usage.
+    client.patch(f"/_emulator/accounts/{acct['userName']}", json={"quota": 4})
+    assert api.code("mail/send", to="e@example.com", **send) == 200
+    assert client.post("/_emulator/reset", params={"account": acct["userName"]}).status_code == 204
+    assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 0
+    assert api.code("mail/send", to="a@example.com;b@example.com;c@example.com;d@example.com", **send) == 200

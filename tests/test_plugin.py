@@ -101,3 +101,11 @@ def test_reset_wipes_only_this_accounts_traffic(sendcloud_account):
     sendcloud_account.reset()
     assert sendcloud_account.mails() == []
     assert sendcloud_account.call("label/get", labelId=label)["statusCode"] == 200
+
+
+def test_events_of_a_mail(sendcloud_account):
+    email_id = _send(sendcloud_account, "open@sim.sendcloud.test")
+    events = sendcloud_account.events(emailId=email_id)
+    assert [e["event"] for e in events] == ["request", "deliver", "open"]
+    assert all(e["emailId"] == email_id for e in events)
+    assert sendcloud_account.events(emailId="nothing") == []
