@@ -144,10 +144,12 @@ def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, 
             users = account_rules.list_api_users(session, account.id, None, None, None)
             templates = [t for t in template.search(session, account.id, None, None, template.APPROVED, 0, 100)[0]]
             labels = label.search(session, account.id, None, 0, 100)[0]
-            setup.append((account, spec, users, templates, labels, Emitter(session, account.id, now)))
+            # Suppressed recipients (401 bounce/spam, 402 unsubscribe), kept up to date as events happen.
+            blocked = suppression.suppressed(session, account.id, {r.lower() for r in recipients})
+            setup.append((account, spec, users, templates, labels, Emitter(session, account.id, now), blocked))
         index = 0
         while index < len(times):
-            account, spec, users, templates, labels, emitter = setup[rng.randrange(len(setup))]
+            account, spec, users, templates, labels, emitter, blocked = setup[rng.randrange(len(setup))]
             batch = rng.random() < 0.3
             users_of_type = [(u, d) for u, d in users if u.email_type == (1 if batch else 0)]
             user, domain = users_of_type[rng.randrange(len(users_of_type))]
@@ -180,7 +182,7 @@ def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, 
                     mail.position = position
                 session.add(mail)
                 session.flush()
-                events += _events(session, emitter, rng, fake, mail, message_id, at, now)
+                events += _events(emitter, blocked, rng, fake, mail, message_id, at, now)
                 per_day[(account.id, at.astimezone(zone).date())] += 1
             index += size
         for (account_id, day), used in sorted(per_day.items()):
@@ -189,18 +191,17 @@ def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, 
     return {"accounts": loaded, "mails": mails, "events": events}
 
 
-def _events(session, emitter: Emitter, rng: random.Random, fake: Faker, mail: Mail, message_id: str,
-            at: datetime, now: datetime) -> int:
+def _events(emitter: Emitter, blocked: dict[str, int], rng: random.Random, fake: Faker, mail: Mail,
+            message_id: str, at: datetime, now: datetime) -> int:
     """request, then an outcome; delivered mails may be opened, clicked, unsubscribed, reported.
 
     Events go through the event pipeline (status, suppression lists, webhooks), each at its own time.
     """
     log = []
-    blocked = suppression.suppressed(session, mail.account_id, {mail.recipient_key}).get(mail.recipient_key)
     if now - at <= timedelta(minutes=5):
         pass  # still on its way
-    elif blocked:
-        log.append(("invalid", blocked, None, at + timedelta(seconds=1)))
+    elif mail.recipient_key in blocked:
+        log.append(("invalid", blocked[mail.recipient_key], None, at + timedelta(seconds=1)))
     else:
         roll, total = rng.uniform(0, sum(w for w, _, _ in OUTCOMES)), 0
         for weight, event, sub_stats in OUTCOMES:
@@ -232,5 +233,9 @@ def _events(session, emitter: Emitter, rng: random.Random, fake: Faker, mail: Ma
         emitter.now = moment
         emitter.emit(mail, event, sub_stat, url, ip if event in ("open", "click", "unsubscribe") else None,
                      agent if event in ("open", "click", "unsubscribe") else None)
+        if (event == "invalid" and sub_stat == 406) or event == "report_spam":
+            blocked[mail.recipient_key] = 401
+        elif event == "unsubscribe":
+            blocked.setdefault(mail.recipient_key, 402)
         count += 1
     return count

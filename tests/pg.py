@@ -70,7 +70,7 @@ def servers(url: str, count: int, env: dict | None = None):
                 proc.kill()
 
 
-def wait_healthy(base: str, proc: subprocess.Popen | None = None, timeout: float = 30) -> None:
+def wait_healthy(base: str, proc: subprocess.Popen | None = None, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:

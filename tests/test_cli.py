@@ -150,9 +150,9 @@ NOW = "2026-11-20T12:00:00+08:00"
 def test_demo_same_seed_gives_identical_data(tmp_path):
     urls = [f"sqlite:///{tmp_path / f'demo{i}.db'}" for i in range(3)]
     for url, seed in zip(urls, (7, 7, 8)):
-        result = run("demo", "--seed", seed, "--mails", 120, "--locale", "zh_CN", "--now", NOW, "--database", url)
+        result = run("demo", "--seed", seed, "--mails", 80, "--locale", "zh_CN", "--now", NOW, "--database", url)
         assert result.exit_code == 0, result.output
-        assert "120 mails" in result.output
+        assert "80 mails" in result.output
     first, second, other = (dump(u) for u in urls)
     assert first["mail"] and first["mailevent"] and first["template"] and first["addressmember"]
     assert first == second  # nothing ignored: ids, keys, names, times, events
@@ -162,7 +162,7 @@ def test_demo_same_seed_gives_identical_data(tmp_path):
 def test_demo_without_now_differs_only_in_times(tmp_path):
     urls = [f"sqlite:///{tmp_path / f'free{i}.db'}" for i in range(2)]
     for url in urls:
-        assert run("demo", "--seed", 3, "--mails", 40, "--database", url).exit_code == 0
+        assert run("demo", "--seed", 3, "--mails", 20, "--database", url).exit_code == 0
     first, second = (dump(u) for u in urls)
 
     def timeless(data):
@@ -181,10 +181,10 @@ def test_demo_without_now_differs_only_in_times(tmp_path):
 def test_demo_traffic_looks_real(tmp_path):
     url = f"sqlite:///{tmp_path / 'real.db'}"
     now = datetime.fromisoformat(NOW)
-    assert run("demo", "--seed", 42, "--mails", 300, "--locale", "en_US", "--now", NOW, "--database", url).exit_code == 0
+    assert run("demo", "--seed", 42, "--mails", 200, "--locale", "en_US", "--now", NOW, "--database", url).exit_code == 0
     data = dump(url)
     mails, events = data["mail"], data["mailevent"]
-    assert len(mails) == 300
+    assert len(mails) == 200
     kinds = {e["event"] for e in events}
     assert {"request", "deliver", "invalid", "soft_bounce", "open", "click"} <= kinds
     statuses = [m["status"] for m in mails]
@@ -213,7 +213,7 @@ def test_demo_traffic_looks_real(tmp_path):
             status_words |= {row["status"] for row in status["voList"]}
             assert int(status["total"]) > 50
             assert api.call("bounce/count", **window)["info"]["count"] >= 1
-        assert total == 300
+        assert total == 200
         assert {"delivered", "invalid"} <= status_words or {"投递成功", "无效邮件"} <= status_words
 
 

@@ -16,17 +16,23 @@ from .pg import database, servers
 from .readme import snippet
 
 
-def run_example(tmp_path, **env) -> subprocess.CompletedProcess:
+def run_example(tmp_path, *extra: str, **env) -> subprocess.CompletedProcess:
     (tmp_path / "test_example.py").write_text(snippet("pytest-example"), encoding="utf-8")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SC_EMULATOR_"))}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"],
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py", *extra],
                           cwd=tmp_path, env={**clean, **env}, capture_output=True, text=True, timeout=240)
 
 
 def test_readme_example_passes_with_the_in_process_emulator(tmp_path):
-    result = run_example(tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    # A second file checks that the helpers really fail: a mail that never comes fails its test.
+    (tmp_path / "test_never.py").write_text(
+        "def test_never(sendcloud_account):\n"
+        "    sendcloud_account.wait_for(to='nobody@example.com', timeout=0.5)\n", encoding="utf-8")
+    result = run_example(tmp_path, "test_never.py")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed, 2 passed" in result.stdout
+    assert "FAILED test_never.py::test_never" in result.stdout
+    assert "no mail matching {'to': 'nobody@example.com'} within 0.5s" in result.stdout
 
 
 def test_readme_example_passes_against_a_running_server(tmp_path):
@@ -38,18 +44,6 @@ def test_readme_example_passes_against_a_running_server(tmp_path):
         auth = {"Authorization": "Bearer ci-token"}
         assert [a["userName"] for a in httpx.get(f"{base}/_emulator/accounts", headers=auth).json()] == ["demo"]
         assert httpx.get(f"{base}/_emulator/faults", headers=auth).json() == {"rules": []}
-
-
-def test_a_failing_example_fails(tmp_path):
-    """The plugin's helpers really check: waiting for a mail that never comes fails the test."""
-    (tmp_path / "test_never.py").write_text(
-        "def test_never(sendcloud_account):\n"
-        "    sendcloud_account.wait_for(to='nobody@example.com', timeout=0.5)\n", encoding="utf-8")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SC_EMULATOR_"))}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_never.py"],
-                            cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=240)
-    assert result.returncode == 1
-    assert "no mail matching {'to': 'nobody@example.com'} within 0.5s" in result.stdout
 
 
 def test_plugin_fixture_names_are_prefixed():
