@@ -185,6 +185,8 @@ def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, 
                 events += _events(emitter, blocked, rng, fake, mail, message_id, at, now)
                 per_day[(account.id, at.astimezone(zone).date())] += 1
             index += size
+        for *_, emitter, _blocked in setup:
+            emitter.flush()  # the pipeline buffers events and callbacks and inserts them in bulk
         for (account_id, day), used in sorted(per_day.items()):
             session.add(quota.QuotaUsage(account_id=account_id, day=day,
                                          used=used + quota.used_on(session, account_id, day)))
