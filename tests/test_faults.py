@@ -57,6 +57,7 @@ FAULT_ONLY = [
     (49903, "http请求执行失败"),
     (49905, "http返回结果解析错误"),
     (49906, "http其他错误"),
+    (49904, "http请求执行成功"),  # "not emitted" by any request, but a rule can answer it (result false)
 ]
 
 

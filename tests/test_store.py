@@ -105,3 +105,22 @@ def test_two_server_processes_keep_caps_and_sequences(url):
             labels = _post(bases[0], "label/list", creds)["info"]["dataList"]
             ids += [label["labelId"] for label in labels]
         assert len(ids) == 61 and len(set(ids)) == 61  # emulator-wide ids never repeat
+
+
+def test_cli_seed_demo_and_reset_work_on_this_backend(url):
+    from typer.testing import CliRunner
+
+    from emulator.cli import app
+
+    runner = CliRunner()
+    for args in (["seed", "fixtures/demo.json"], ["demo", "--mails", "20", "--now", "2026-11-20T12:00:00+08:00"],
+                 ["reset", "--account", "demo1"]):
+        result = runner.invoke(app, [*args, "--database", url], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    with TestClient(create_app(Settings(database_url=url, webhook_probe=False))) as client:
+        demo2 = Api(client, client.get("/_emulator/accounts/demo2").json())
+        demo1 = Api(client, client.get("/_emulator/accounts/demo1").json())
+        window = {"startDate": "2026-10-21", "endDate": "2026-11-20", "aggregate": "1"}
+        requests = [int(a.call("statday/list", **window)["info"]["dataList"]["requestNum"]) for a in (demo1, demo2)]
+        assert requests[0] == 0 and requests[1] > 0  # demo1's traffic was reset, demo2's is there
+        assert demo1.call("template/list")["info"]["total"] == 8  # configuration stays
