@@ -282,4 +282,6 @@ def add_api_user(session: Session, account_id: int, name: str, email_type: int, 
 
 
 def api_user_name_taken(session: Session, name: str) -> bool:
+    if "\x00" in name:
+        return False
     return session.exec(select(ApiUser.id).where(ApiUser.name == name)).first() is not None
