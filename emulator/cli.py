@@ -18,7 +18,7 @@ accounts_app = typer.Typer(help="Manage accounts in the database.", no_args_is_h
 app.add_typer(accounts_app, name="accounts")
 
 DATABASE = typer.Option(None, "--database", envvar="SC_EMULATOR_DATABASE_URL", show_default=False,
-                        help="Database URL [default: sqlite:///./data/emulator.db].")
+                        help="Database URL (default: sqlite:///./data/emulator.db).")
 
 
 def _version(value: bool) -> None:
@@ -52,16 +52,16 @@ def _store(database: str | None):
 @app.command()
 def serve(
     host: str = typer.Option(None, envvar="SC_EMULATOR_HOST", show_default=False,
-                             help="Address to bind [default: 127.0.0.1]."),
-    port: int = typer.Option(None, envvar="SC_EMULATOR_PORT", show_default=False, help="Port [default: 8000]."),
+                             help="Address to bind (default: 127.0.0.1)."),
+    port: int = typer.Option(None, envvar="SC_EMULATOR_PORT", show_default=False, help="Port (default: 8000)."),
     database: str = DATABASE,
     fixtures: str = typer.Option(None, envvar="SC_EMULATOR_FIXTURES", show_default=False,
                                  help="Fixtures file loaded at start-up and on reset "
-                                      "[default: the bundled default account]."),
+                                      "(default: the bundled default account)."),
     reload: bool = typer.Option(False, envvar="SC_EMULATOR_RELOAD",
                                 help="Restart when the code changes (development)."),
     log_level: str = typer.Option(None, envvar="SC_EMULATOR_LOG_LEVEL", show_default=False,
-                                  help="Server log level: critical, error, warning, info, debug [default: info]."),
+                                  help="Server log level: critical, error, warning, info, debug (default: info)."),
 ) -> None:
     """Serve the SendCloud API (/apiv2) and the control API (/_emulator) over HTTP."""
     import uvicorn
@@ -104,7 +104,7 @@ def demo(
                                help="Faker locale of names, subjects and texts (e.g. zh_CN, en_US)."),
     now: str = typer.Option(None, "--now", envvar="SC_EMULATOR_DEMO_NOW", show_default=False,
                             help="Reference time, ISO 8601 (e.g. 2026-11-26T12:00:00+08:00) "
-                                 "[default: the current time]."),
+                                 "(default: the current time)."),
     database: str = DATABASE,
 ) -> None:
     """Generate demo data (accounts, domains, API_USERs, labels, templates, address lists, mails, events)."""
@@ -128,7 +128,7 @@ def reset(
                                 help="Only wipe this account's traffic (userName); its configuration stays."),
     fixtures_file: str = typer.Option(None, "--fixtures", envvar="SC_EMULATOR_FIXTURES", show_default=False,
                                       help="Fixtures file reloaded after a full reset "
-                                           "[default: the bundled default account]."),
+                                           "(default: the bundled default account)."),
     database: str = DATABASE,
 ) -> None:
     """Wipe the database and reload the fixtures, or wipe one account's traffic (like POST /_emulator/reset).
@@ -158,25 +158,25 @@ def reset(
 @accounts_app.command("create")
 def accounts_create(
     user_name: str = typer.Option(None, "--user-name", envvar="SC_EMULATOR_ACCOUNT_USER_NAME",
-                                  show_default=False, help="userName [default: generated]."),
+                                  show_default=False, help="userName (default: generated)."),
     api_user: str = typer.Option(None, "--api-user", envvar="SC_EMULATOR_ACCOUNT_API_USER", show_default=False,
-                                 help="Trigger API_USER name [default: <userName>_trigger]."),
+                                 help="Trigger API_USER name (default: <userName>_trigger)."),
     api_key: str = typer.Option(None, "--api-key", envvar="SC_EMULATOR_ACCOUNT_API_KEY", show_default=False,
-                                help="Its apiKey [default: 16 random letters and digits]."),
+                                help="Its apiKey (default: 16 random letters and digits)."),
     batch_api_user: str = typer.Option(None, "--batch-api-user", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_USER",
-                                       show_default=False, help="Batch API_USER name [default: <userName>_batch]."),
+                                       show_default=False, help="Batch API_USER name (default: <userName>_batch)."),
     batch_api_key: str = typer.Option(None, "--batch-api-key", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_KEY",
-                                      show_default=False, help="Its apiKey [default: random]."),
+                                      show_default=False, help="Its apiKey (default: random)."),
     app_key: str = typer.Option(None, "--app-key", envvar="SC_EMULATOR_ACCOUNT_APP_KEY", show_default=False,
-                                help="Key that signs webhooks [default: random]."),
+                                help="Key that signs webhooks (default: random)."),
     domain: str = typer.Option(None, "--domain", envvar="SC_EMULATOR_ACCOUNT_DOMAIN", show_default=False,
-                               help="Name of the test domain [default: <random>.sendcloud.org]."),
+                               help="Name of the test domain (default: <random>.sendcloud.org)."),
     quota: int = typer.Option(None, "--quota", envvar="SC_EMULATOR_ACCOUNT_QUOTA", min=0, show_default=False,
-                              help="Recipients per day [default: 10000]."),
+                              help="Recipients per day (default: 10000)."),
     template_review: str = typer.Option(None, "--template-review", envvar="SC_EMULATOR_ACCOUNT_TEMPLATE_REVIEW",
-                                        show_default=False, help="auto or manual [default: auto]."),
+                                        show_default=False, help="auto or manual (default: auto)."),
     rate_limit: int = typer.Option(None, "--rate-limit", envvar="SC_EMULATOR_ACCOUNT_RATE_LIMIT", min=1,
-                                   show_default=False, help="Requests per rolling minute [default: no limit]."),
+                                   show_default=False, help="Requests per rolling minute (default: no limit)."),
     as_json: bool = typer.Option(False, "--json", envvar="SC_EMULATOR_ACCOUNT_JSON",
                                  help="Print the account as JSON."),
     database: str = DATABASE,
@@ -206,7 +206,7 @@ def accounts_create(
 @app.command()
 def health(
     url: str = typer.Option(None, "--url", envvar="SC_EMULATOR_HEALTH_URL", show_default=False,
-                            help="Health URL [default: http://127.0.0.1:<SC_EMULATOR_PORT>/_emulator/health]."),
+                            help="Health URL (default: http://127.0.0.1:<SC_EMULATOR_PORT>/_emulator/health)."),
     timeout: float = typer.Option(3.0, "--timeout", envvar="SC_EMULATOR_HEALTH_TIMEOUT", help="Seconds to wait."),
 ) -> None:
     """Exit 0 when a running emulator answers its health check, else 1 (Docker HEALTHCHECK)."""

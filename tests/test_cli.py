@@ -67,6 +67,8 @@ def test_every_option_has_an_env_twin_shown_in_help():
                     continue
                 assert param.envvar, f"{' '.join(path + [name])} {param.name} has no env twin"
                 assert param.envvar in help_text, (name, param.envvar)
+                if getattr(param, "help", None):  # shown whole (rich markup must not eat "[...]" parts)
+                    assert " ".join(param.help.split()) in " ".join(help_text.split()), (name, param.help)
                 checked += 1
 
     walk(command, [])
