@@ -65,7 +65,7 @@ def servers(url: str, count: int, env: dict | None = None):
             proc.terminate()
         for proc in procs:
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 proc.kill()
 

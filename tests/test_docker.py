@@ -147,8 +147,11 @@ def test_the_image_build_and_commands_serve_the_default_account(image_venv, tmp_
     cmd = json.loads(instruction(final, "CMD")[0])
 
     def healthy() -> bool:
-        timeout = float(flags["timeout"].rstrip("s"))
-        return subprocess.run(check, env=env, cwd=data, capture_output=True, timeout=timeout + 5).returncode == 0
+        # Docker gives the check `timeout`; a loaded test machine may need longer just to start Python.
+        try:
+            return subprocess.run(check, env=env, cwd=data, capture_output=True, timeout=60).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
 
     assert not healthy()  # nothing listens yet
 
@@ -158,36 +161,37 @@ def test_the_image_build_and_commands_serve_the_default_account(image_venv, tmp_
 
     server, log = start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 150
         while not healthy():
             assert server.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "not healthy within 60 s"
+            assert time.monotonic() < deadline, "not healthy within 150 s"
             time.sleep(0.2)
         base = f"http://127.0.0.1:{port}"
-        health = httpx.get(f"{base}/_emulator/health").json()
+        http = httpx.Client(timeout=60)
+        health = http.get(f"{base}/_emulator/health").json()
         assert health["status"] == "ok" and health["database"] == "sqlite"
         assert (data / "emulator.db").exists()  # the database lives on the volume
-        reply = httpx.post(f"{base}/apiv2/userinfo/get",
+        reply = http.post(f"{base}/apiv2/userinfo/get",
                            data={"apiUser": "demo_trigger", "apiKey": "demoTriggerKey01"}).json()
         assert reply["statusCode"] == 200 and reply["info"]["userName"] == "demo"
-        created = httpx.post(f"{base}/_emulator/accounts", json={"userName": "kept_on_volume"})
+        created = http.post(f"{base}/_emulator/accounts", json={"userName": "kept_on_volume"})
         assert created.status_code == 201
         server.send_signal(signal.SIGTERM)  # docker stop
-        assert server.wait(timeout=20) in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM once done
+        assert server.wait(timeout=60) in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM once done
         output = (tmp_path / "server.log").read_text()
         assert f"Uvicorn running on http://0.0.0.0:{port}" in output
         assert "Finished server process" in output  # a graceful shutdown
         # A new container on the same volume keeps the data.
         server, log = start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 150
         while not healthy():
             assert server.poll() is None and time.monotonic() < deadline
             time.sleep(0.2)
-        names = [a["userName"] for a in httpx.get(f"{base}/_emulator/accounts").json()]
+        names = [a["userName"] for a in http.get(f"{base}/_emulator/accounts").json()]
         assert names == ["demo", "kept_on_volume"]
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=60)
         log.close()
 
 
