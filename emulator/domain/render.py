@@ -85,7 +85,7 @@ def _scalar(value: object) -> bool:
 
 
 def parse(text: str, *, require_to: bool) -> XSmtpApi:
-    """Check the whole value (40813, 40814), its fields (40817), then `to` (40815/40816/40827/40880)."""
+    """Check the whole value (40813, 40814), its fields and sub lengths (40817), then `to` (40815/40816/40827/40880)."""
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -124,6 +124,8 @@ def parse(text: str, *, require_to: bool) -> XSmtpApi:
         if any(len(items) == 0 for items in sub.values()):
             raise ApiError(40817)
     else:
+        if any(len(items) != len(to) for items in sub.values()):
+            raise ApiError(40817)  # 40817 comes before 40816/40827/40880 in the row's cell
         if not to:
             raise ApiError(40816)
         if len(to) > MAX_TO:
@@ -131,8 +133,6 @@ def parse(text: str, *, require_to: bool) -> XSmtpApi:
         for entry in to:
             if not isinstance(entry, str) or values.parse_mailbox(entry) is None:
                 raise ApiError(40880, ("to", entry if isinstance(entry, str) else repr(entry)))
-        if any(len(items) != len(to) for items in sub.values()):
-            raise ApiError(40817)
         result.to = list(to)
     result.sub, result.pubsub, result.section = sub, pubsub, section
     result.filters, result.settings = plain.get("filters"), plain.get("settings")
