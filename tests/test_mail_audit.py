@@ -208,3 +208,10 @@ def test_calendar_content(api, client):
     cal = full(client, ans["info"]["emailIdList"][0])["calendar"]
     mid = ans["info"]["emailIdList"][0].split("0$")[0]
     assert "UID:" + mid[:60] in cal.replace("\r\n ", "")
+
+
+def test_empty_filename_before_non_file_field(api):
+    from .test_mail_send import raw_multipart
+
+    fields = {**BASE, "attachments": "text", "embeddedCid": "a"}
+    assert raw_multipart(api, fields, [("embeddedImage", "", b"x")]) == 40818

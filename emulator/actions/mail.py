@@ -212,9 +212,10 @@ def _headers(ctx: Ctx, draft: Draft) -> None:
 def _files(ctx: Ctx, draft: Draft) -> None:
     """attachments (and embeddedImage, the same rules), then embeddedCid."""
     params = ctx.params
-    for name in ("attachments", "embeddedImage"):
+    for name in ("attachments", "embeddedImage"):  # the row's cell order: every 40818 before any 40867
         if any(part.filename.strip() == "" for part in params.files.get(name, [])):
             raise ApiError(40818)
+    for name in ("attachments", "embeddedImage"):
         if params.has(name):
             raise ApiError(40867)
     attachments = params.files.get("attachments", [])
