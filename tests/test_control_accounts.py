@@ -107,19 +107,30 @@ def test_generated_names_avoid_taken_ones(client):
 def test_create_clashes_are_400(client):
     a = new_account(client)
     clashes = [
-        {"userName": a["userName"]},
         {"apiUser": a["apiUser"]},
         {"apiUser": a["batchApiUser"]},
         {"batchApiUser": a["apiUser"]},
         {"apiUser": "same_name_1", "batchApiUser": "same_name_1"},
         {"apiUser": "demo_trigger"},
     ]
-    before = len(client.get("/_emulator/accounts").json())
-    for body in clashes:
+    for i, body in enumerate(clashes):
+        body["userName"] = f"clash{i}_{S}"
         r = client.post("/_emulator/accounts", json=body)
         assert r.status_code == 400, (body, r.text)
         assert isinstance(r.json()["detail"], str)
-    assert len(client.get("/_emulator/accounts").json()) == before
+        assert client.get(f"/_emulator/accounts/{body['userName']}").status_code == 404  # nothing was created
+    r = client.post("/_emulator/accounts", json={"userName": a["userName"]})
+    assert r.status_code == 400 and isinstance(r.json()["detail"], str)
+    assert client.get(f"/_emulator/accounts/{a['userName']}").json()["apiKey"] == a["apiKey"]  # unchanged
+
+
+def test_list_is_oldest_first_with_full_views(client):
+    first, second = new_account(client), new_account(client)
+    rows = client.get("/_emulator/accounts").json()
+    names = [row["userName"] for row in rows]
+    assert names.index(first["userName"]) < names.index(second["userName"])
+    for row in rows[-2:]:
+        assert row["apiUser"] and row["batchApiUser"] and row["domain"] and len(row["apiUsers"]) >= 2
 
 
 @pytest.mark.parametrize("body", [

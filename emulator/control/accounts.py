@@ -77,7 +77,7 @@ def create(body: AccountIn, services: ServicesDep) -> dict:
 def list_all(services: ServicesDep) -> list[dict]:
     with services.store.session() as session:
         rows = session.exec(select(accounts.Account).order_by(accounts.Account.id)).all()
-        return [accounts.account_view(session, a) for a in rows]
+        return accounts.account_views(session, list(rows))
 
 
 @router.get("/{user_name}")

@@ -138,12 +138,32 @@ def _generated_api_user(session: Session, user_name: str, suffix: str) -> str:
 
 
 def account_view(session: Session, account: Account) -> dict:
-    users = session.exec(select(ApiUser).where(ApiUser.account_id == account.id).order_by(ApiUser.id)).all()
+    return account_views(session, [account])[0]
+
+
+def account_views(session: Session, rows: list[Account]) -> list[dict]:
+    """The control-API views of many accounts in three queries (GET /_emulator/accounts)."""
+    ids = [a.id for a in rows]
+    users: dict[int, list[ApiUser]] = {i: [] for i in ids}
+    tests: dict[int, Domain] = {}
+    if ids:
+        # a long id list would pass SQLite's bound-parameter limit: then read every row instead
+        user_query = select(ApiUser).order_by(ApiUser.id)
+        domain_query = select(Domain).where(Domain.is_test == True).order_by(Domain.id)  # noqa: E712
+        if len(ids) <= 500:
+            user_query = user_query.where(ApiUser.account_id.in_(ids))
+            domain_query = domain_query.where(Domain.account_id.in_(ids))
+        for user in session.exec(user_query).all():
+            if user.account_id in users:
+                users[user.account_id].append(user)
+        for domain in session.exec(domain_query).all():
+            tests.setdefault(domain.account_id, domain)
+    return [_view(account, users[account.id], tests.get(account.id)) for account in rows]
+
+
+def _view(account: Account, users: list[ApiUser], test_domain: Domain | None) -> dict:
     trigger = next((u for u in users if u.email_type == 0), None)
     batch = next((u for u in users if u.email_type == 1), None)
-    test_domain = session.exec(
-        select(Domain).where(Domain.account_id == account.id, Domain.is_test == True).order_by(Domain.id)  # noqa: E712
-    ).first()
     return {
         "userName": account.user_name,
         "apiUser": trigger.name if trigger else None,
