@@ -22,11 +22,16 @@ def _member_view(ctx: Ctx, found: lists.AddressList, member: lists.AddressMember
 
 # parameter readers ------------------------------------------------------------------------------
 def _alias_rule(value: str, too_long: int) -> str:
-    if len(value) > lists.MAX_ALIAS:
+    return _aliases_rule([value], too_long)[0]
+
+
+def _aliases_rule(items: list[str], too_long: int) -> list[str]:
+    """The checks of the row's cell in order, each over every item: length, then the address rule."""
+    if any(len(item) > lists.MAX_ALIAS for item in items):
         raise ApiError(too_long)
-    if not values.is_address(value):
+    if not all(values.is_address(item) for item in items):
         raise ApiError(40511)
-    return value
+    return items
 
 
 def _address(ctx: Ctx) -> str:
@@ -46,12 +51,13 @@ def _desc(ctx: Ctx) -> str | None:
     return ctx.params.text("desc", empty=40506, invalid=40507, min_len=1, max_len=250)
 
 
-def _member_rule(value: str) -> str:
-    if len(value) > lists.MAX_MEMBER:
+def _members_rule(items: list[str]) -> list[str]:
+    """40513 (an item > 48 chars) is checked over every item before 40518 (an item not an address)."""
+    if any(len(item) > lists.MAX_MEMBER for item in items):
         raise ApiError(40513)
-    if not values.is_address(value):
+    if not all(values.is_address(item) for item in items):
         raise ApiError(40518)
-    return value
+    return items
 
 
 def _members(ctx: Ctx) -> list[str]:
@@ -61,14 +67,14 @@ def _members(ctx: Ctx) -> list[str]:
         raise ApiError(40514)
     if len(items) > lists.MAX_MEMBERS_PER_CALL:
         raise ApiError(40515)
-    return [_member_rule(item) for item in items]
+    return _members_rule(items)
 
 
 def _new_members(ctx: Ctx, count: int) -> list[str] | None:
     text = ctx.params.raw("newMembers", blank_absent=True, as_list=True)
     if text is None:
         return None
-    items = [_member_rule(item) for item in values.split_list(text)]
+    items = _members_rule(values.split_list(text))
     if len(items) != count:
         raise ApiError(40521)
     return items
@@ -107,7 +113,7 @@ def list_(ctx: Ctx) -> dict:
     text = ctx.params.raw("address", empty=40503, as_list=True)
     addresses = None
     if text is not None:
-        addresses = [_alias_rule(item, 40504) for item in values.split_list(text)]
+        addresses = _aliases_rule(values.split_list(text), 40504)
         if not addresses:
             raise ApiError(40503)
     start, limit = ctx.params.paging()
@@ -196,4 +202,4 @@ def member_update(ctx: Ctx) -> dict:
 def member_delete(ctx: Ctx) -> dict:
     """Delete members (unknown ones are skipped)."""
     found = _list(ctx)
-    return {"count": lists.delete_members(ctx.session, found, _members(ctx))}
+    return {"count": lists.delete_members(ctx.session, found, _members(ctx), ctx.now)}

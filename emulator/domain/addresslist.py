@@ -171,8 +171,7 @@ def add_members(session: Session, found: AddressList, entries: list[tuple[str, s
             row.member, row.name, row.vars, row.updated_at = member, name, vars_text, now
             session.add(row)
     if ordered:
-        found.updated_at = now
-        session.add(found)
+        _touch(session, found, now)
     session.flush()
     return len(ordered)
 
@@ -203,15 +202,25 @@ def update_members(session: Session, found: AddressList, changes: list[tuple[str
         session.add(row)
         session.flush()
         changed += 1
+    if changed:
+        _touch(session, found, now)
     return changed
 
 
-def delete_members(session: Session, found: AddressList, members: list[str]) -> int:
+def delete_members(session: Session, found: AddressList, members: list[str], now: datetime) -> int:
     rows = members_by_key(session, found.id, members)
     for row in rows.values():
         session.delete(row)
+    if rows:
+        _touch(session, found, now)
     session.flush()
     return len(rows)
+
+
+def _touch(session: Session, found: AddressList, now: datetime) -> None:
+    """A change to a list's members (and so its memberCount) moves the list's gmtUpdated."""
+    found.updated_at = now
+    session.add(found)
 
 
 # vars -------------------------------------------------------------------------------------------
@@ -226,21 +235,22 @@ def split_vars(text: str) -> list[dict] | None:
         while pos < size and (text[pos].isspace() or text[pos] == ";"):
             pos += 1
         if pos >= size:
-            return items
+            break
         try:
             value, pos = decoder.raw_decode(text, pos)
         except (ValueError, RecursionError):
             raise ApiError(40522) from None
         if not isinstance(value, dict) or not all(_flat(v) for v in value.values()):
             raise ApiError(40522)
-        for v in value.values():
-            if _value_length(v) > MAX_VAR_VALUE:
-                raise ApiError(40531)
         items.append({_bare_key(k): v for k, v in value.items()})
         while pos < size and text[pos].isspace():
             pos += 1
         if pos < size and text[pos] != ";":
             raise ApiError(40522)
+    # the cell's order: every item is a flat object (40522) before any value is too long (40531)
+    if any(_value_length(v) > MAX_VAR_VALUE for item in items for v in item.values()):
+        raise ApiError(40531)
+    return items
 
 
 def vars_text(value: dict) -> str:

@@ -1,0 +1,94 @@
+"""Contract audit of addresslist/addressmember/template (api.md §1.6, §2.2–§2.4): within-row check order,
+the list's gmtUpdated following its members, uniqueness under parallel requests."""
+
+import time
+from collections import Counter
+
+import pytest
+
+from tests.test_races import burst, new_account, post
+
+VIP = "vip@maillist.sendcloud.org"
+LONG = "a" * 37 + "@example.com"  # 49 characters, a valid address
+
+
+@pytest.fixture
+def vip(api):
+    assert api.code("addresslist/add", address=VIP, name="VIP") == 200
+    return VIP
+
+
+# §1.6: within one row the invalid checks run in the order of the cell, each over every item -----------
+@pytest.mark.parametrize("action", ["add", "get", "update", "delete"])
+def test_members_too_long_is_checked_before_not_an_address(api, vip, action):
+    assert api.code(f"addressmember/{action}", address=vip, members=f"not-an-address;{LONG}") == 40513
+
+
+def test_new_members_too_long_is_checked_before_not_an_address(api, vip):
+    assert api.code("addressmember/update", address=vip, members="a@x.com;b@x.com",
+                    newMembers=f"not-an-address;{LONG}") == 40513
+
+
+@pytest.mark.parametrize("action", ["add", "update"])
+def test_vars_not_flat_is_checked_before_too_long(api, vip, action):
+    long_value = '{"a":"%s"}' % ("x" * 1025)
+    assert api.code(f"addressmember/{action}", address=vip, members="a@x.com;b@x.com",
+                    vars=f"{long_value};[1]") == 40522
+
+
+def test_list_filter_too_long_is_checked_before_not_an_address(api):
+    assert api.code("addresslist/list", address=f"not-an-address;{LONG}") == 40504
+
+
+# the list's gmtUpdated moves whenever its members (and memberCount) change ----------------------------
+def _list(api, address):
+    return api.call("addresslist/list", address=address)["info"]["dataList"][0]
+
+
+def test_member_update_and_delete_move_the_lists_gmt_updated(api, vip):
+    assert api.call("addressmember/add", address=vip, members="a@x.com;b@x.com")["info"]["count"] == 2
+    created = _list(api, vip)
+    time.sleep(1.1)
+    assert api.call("addressmember/update", address=vip, members="a@x.com", names="Ann")["info"]["count"] == 1
+    member = api.call("addressmember/get", address=vip, members="a@x.com")["info"]["dataList"][0]
+    updated = _list(api, vip)
+    assert updated["gmtUpdated"] == member["gmtUpdated"] > created["gmtUpdated"]
+    time.sleep(1.1)
+    assert api.call("addressmember/delete", address=vip, members="b@x.com")["info"]["count"] == 1
+    deleted = _list(api, vip)
+    assert deleted["gmtUpdated"] > updated["gmtUpdated"] and deleted["memberCount"] == 1
+    # nothing changed → the list stays as it is
+    assert api.call("addressmember/delete", address=vip, members="zz@x.com")["info"]["count"] == 0
+    assert api.call("addressmember/update", address=vip, members="zz@x.com", names="Z")["info"]["count"] == 0
+    assert _list(api, vip) == deleted
+
+
+# uniqueness under parallel requests (§1.11 Atomicity) ---------------------------------------------
+def test_parallel_adds_of_one_alias_in_any_case_give_exactly_one(live_server):
+    account = new_account(live_server)
+    creds = {"apiUser": account["apiUser"], "apiKey": account["apiKey"]}
+    bodies = [{**creds, "address": VIP.upper() if i % 2 else VIP, "name": "VIP"} for i in range(20)]
+    answers = burst(live_server, "/apiv2/addresslist/add", bodies)
+    assert Counter(a["statusCode"] for a in answers) == {200: 1, 40505: 19}
+    assert post(live_server, "/apiv2/addresslist/list", **creds)["info"]["total"] == 1
+
+
+def test_parallel_adds_of_one_invoke_name_give_exactly_one(live_server):
+    account = new_account(live_server)
+    creds = {"apiUser": account["apiUser"], "apiKey": account["apiKey"]}
+    body = {**creds, "invokeName": "same", "name": "n", "html": "<p>x</p>", "subject": "s", "templateType": "0"}
+    answers = burst(live_server, "/apiv2/template/add", [body] * 20)
+    assert Counter(a["statusCode"] for a in answers) == {200: 1, 40220: 19}
+    assert post(live_server, "/apiv2/template/list", **creds)["info"]["total"] == 1
+
+
+def test_parallel_adds_of_one_member_keep_one_row(live_server):
+    account = new_account(live_server)
+    creds = {"apiUser": account["apiUser"], "apiKey": account["apiKey"]}
+    assert post(live_server, "/apiv2/addresslist/add", **creds, address=VIP, name="VIP")["statusCode"] == 200
+    bodies = [{**creds, "address": VIP, "members": "Ben@x.com" if i % 2 else "ben@x.com", "names": f"n{i}"}
+              for i in range(20)]
+    answers = burst(live_server, "/apiv2/addressmember/add", bodies)
+    assert Counter((a["statusCode"], a["info"].get("count")) for a in answers) == {(200, 1): 20}
+    listed = post(live_server, "/apiv2/addresslist/list", **creds)["info"]["dataList"][0]
+    assert listed["memberCount"] == 1
