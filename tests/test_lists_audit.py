@@ -92,3 +92,20 @@ def test_parallel_adds_of_one_member_keep_one_row(live_server):
     assert Counter((a["statusCode"], a["info"].get("count")) for a in answers) == {(200, 1): 20}
     listed = post(live_server, "/apiv2/addresslist/list", **creds)["info"]["dataList"][0]
     assert listed["memberCount"] == 1
+
+
+# member vars keep numbers as the JSON text sent (like xsmtpapi, docs/decisions.md) ---------------------
+def test_member_vars_numbers_are_stored_and_rendered_as_sent(client, api, vip):
+    assert api.code("template/add", invokeName="money", name="n", subject="s %a%", templateType="1",
+                    html="<p>%a%|%b%|%c%|%d%</p>") == 200
+    assert api.code("addressmember/add", address=vip, members="ben@x.com",
+                    vars='{"a": 1.50, "b": 1e3, "c": 288, "d": -0.0}') == 200
+    stored = api.call("addressmember/list", address=vip)["info"]["dataList"][0]["vars"]
+    assert stored == '{"a":1.50,"b":1e3,"c":288,"d":-0.0}'
+    sent = api.call("mail/sendtemplate", batch=True, **{"from": "shop@x.com"}, templateInvokeName="money",
+                    useAddressList="true", to=vip)
+    assert sent["statusCode"] == 40821
+    task = sent["info"]["maillistTaskId"][0]
+    items = client.get("/_emulator/mails", params={"maillistTaskId": task}).json()["items"]
+    mail = client.get(f"/_emulator/mails/{items[0]['emailId']}").json()
+    assert mail["subject"] == "s 1.50" and mail["html"] == "<p>1.50|1e3|288|-0.0</p>"

@@ -14,6 +14,7 @@ from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
+from .render import Number
 
 MAX_ALIAS = 48
 MAX_MEMBER = 48
@@ -228,7 +229,7 @@ def split_vars(text: str) -> list[dict] | None:
     """`;`-separated flat JSON objects (a `;` inside a JSON string does not split); empty items are
     dropped. Raises ApiError 40522 for an item that is not a flat JSON object, 40531 for a value
     longer than 1024 characters. Keys lose surrounding `%`."""
-    decoder = json.JSONDecoder(parse_constant=_reject_constant)
+    decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_int=Number, parse_float=Number)
     items: list[dict] = []
     pos, size = 0, len(text)
     while True:
@@ -254,8 +255,12 @@ def split_vars(text: str) -> list[dict] | None:
 
 
 def vars_text(value: dict) -> str:
-    """The stored form of one member's vars."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """The stored form of one member's vars: compact JSON, numbers kept as the JSON text sent."""
+    return "{" + ",".join(f"{_json(k)}:{_json(v)}" for k, v in value.items()) + "}"
+
+
+def _json(value) -> str:
+    return value.text if isinstance(value, Number) else json.dumps(value, ensure_ascii=False)
 
 
 def _reject_constant(name: str):
@@ -264,6 +269,8 @@ def _reject_constant(name: str):
 
 def _flat(value) -> bool:
     """A flat value: string, finite number, bool or null."""
+    if isinstance(value, Number):
+        return math.isfinite(float(value.text))
     if isinstance(value, float):
         return math.isfinite(value)
     return value is None or isinstance(value, (str, int, bool))
@@ -277,4 +284,4 @@ def _bare_key(key: str) -> str:
 def _value_length(value) -> int:
     if isinstance(value, str):
         return len(value)
-    return len(json.dumps(value))
+    return len(_json(value))

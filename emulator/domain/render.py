@@ -161,7 +161,7 @@ def member_variables(vars_text: str | None, name: str | None, address: str) -> d
     found: dict[str, str] = {}
     if vars_text:
         try:
-            data = json.loads(vars_text)
+            data = _loads_keeping_numbers(vars_text)
         except ValueError:
             data = {}
         if isinstance(data, dict):
