@@ -109,3 +109,27 @@ def test_member_vars_numbers_are_stored_and_rendered_as_sent(client, api, vip):
     items = client.get("/_emulator/mails", params={"maillistTaskId": task}).json()["items"]
     mail = client.get(f"/_emulator/mails/{items[0]['emailId']}").json()
     assert mail["subject"] == "s 1.50" and mail["html"] == "<p>1.50|1e3|288|-0.0</p>"
+
+
+# §2.3: renaming an alias keeps the members; tasks already created keep the old alias text ------------
+def test_renamed_alias_keeps_members_and_tasks_keep_the_old_alias(client, api, vip):
+    api.call("addressmember/add", address=vip, members="a@x.com;b@x.com")
+    send = {"from": "shop@x.com", "useAddressList": "true", "subject": "s", "html": "h"}
+    (task,) = api.call("mail/send", batch=True, **send, to=vip)["info"]["maillistTaskId"]
+    renamed = "Club@Example.com"
+    assert api.call("addresslist/update", address=vip.upper(), newAddress=renamed)["info"] == {"count": 1}
+    listed = api.call("addresslist/list")["info"]["dataList"]
+    assert [(x["address"], x["memberCount"]) for x in listed] == [(renamed, 2)]
+    assert [m["address"] for m in api.call("addressmember/list", address="club@example.com")["info"]["dataList"]] == [
+        renamed, renamed]
+    assert api.call("mail/taskinfo", maillistTaskId=str(task))["info"]["data"]["addressList"] == vip
+    assert api.code("mail/send", batch=True, **send, to=vip) == 40863
+    answer = api.call("mail/send", batch=True, **send, to="club@example.com")
+    (second,) = answer["info"]["maillistTaskId"]
+    data = api.call("mail/taskinfo", maillistTaskId=str(second))["info"]["data"]
+    assert data["addressList"] == renamed and data["memberCount"] == 2
+    assert api.call("addresslist/delete", address=renamed)["info"] == {"count": 1}
+    assert api.call("mail/taskinfo", maillistTaskId=str(task))["info"]["data"]["memberCount"] == 2
+    assert api.code("addressmember/list", address=renamed) == 40517
+    assert api.call("addresslist/add", address=renamed, name="again")["info"]["data"]["memberCount"] == 0
+    assert api.call("addressmember/list", address=renamed)["info"]["total"] == 0
