@@ -5,7 +5,13 @@ import time
 from collections import Counter
 
 import pytest
+from fastapi.testclient import TestClient
 
+from emulator.app import create_app
+from emulator.settings import Settings
+from tests.conftest import Api
+from tests.conftest import new_account as new_client_account
+from tests.pg import BACKENDS, database
 from tests.test_races import burst, new_account, post
 
 VIP = "vip@maillist.sendcloud.org"
@@ -133,3 +139,30 @@ def test_renamed_alias_keeps_members_and_tasks_keep_the_old_alias(client, api, v
     assert api.code("addressmember/list", address=renamed) == 40517
     assert api.call("addresslist/add", address=renamed, name="again")["info"]["data"]["memberCount"] == 0
     assert api.call("addressmember/list", address=renamed)["info"]["total"] == 0
+
+
+# NUL in identifiers never reaches the database (PostgreSQL rejects it in a query): codes, not 501/500 ---
+@pytest.fixture(params=BACKENDS)
+def backend_client(request, tmp_path):
+    with database(request.param, tmp_path) as url:
+        with TestClient(create_app(Settings(database_url=url, webhook_probe=False))) as client:
+            yield client
+
+
+def test_nul_in_template_and_list_identifiers_gets_codes(backend_client):
+    client = backend_client
+    account = new_client_account(client)
+    api = Api(client, account)
+    assert api.code("template/add", invokeName="t1", name="n", html="h", subject="s", templateType="1") == 200
+    assert api.code("addresslist/add", address=VIP, name="v") == 200
+    send = {"from": "f@x.com", "xsmtpapi": '{"to":["a@x.com"]}'}
+    assert api.code("mail/sendtemplate", batch=True, **send, templateInvokeName="t\x001") == 40823
+    assert api.code("mail/sendtemplate", batch=True, **send, templateInvokeName="t1", useAddressList="1",
+                    to="v\x00@x.com") == 40862
+    assert api.code("template/list", invokeName="t\x001") == 40202
+    assert api.code("template/submit", invokeName="t\x001") == 40202
+    assert api.code("addresslist/list", address="v\x00@x.com") == 40511
+    assert api.code("addressmember/get", address=VIP, members="a\x00@x.com") == 40518
+    review = client.post("/_emulator/templates/review",
+                         json={"account": account["userName"], "invokeName": "t\x001", "approve": True})
+    assert review.status_code == 404

@@ -247,8 +247,8 @@ def _send_request_id(ctx: Ctx, draft: Draft) -> None:
 
 def _template(ctx: Ctx, draft: Draft) -> None:
     name = ctx.params.token("templateInvokeName", required=True, empty=40823)
-    found = templates.find(ctx.session, ctx.account.id, name)
-    if found is None:
+    found = templates.find(ctx.session, ctx.account.id, name) if templates.is_invoke_name(name) else None
+    if found is None:  # unknown, or not an invokeName at all (NUL never reaches the database)
         raise ApiError(40823)
     if found.template_stat != templates.APPROVED:
         raise ApiError(40824)

@@ -24,7 +24,8 @@ def review(body: ReviewIn, services: ServicesDep) -> dict:
     with store.session(write=True) as session:
         account = account_for(session, body.account, body.apiUser)
         store.lock_account(session, account.id)
-        template = templates.find(session, account.id, body.invokeName)
+        name = body.invokeName  # not an invokeName at all (e.g. with NUL) → 404 without a query
+        template = templates.find(session, account.id, name) if templates.is_invoke_name(name) else None
         if template is None:
             raise HTTPException(status_code=404, detail="no such template")
         try:
