@@ -8,13 +8,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, func, or_
+from sqlalchemy import Column, Index, LargeBinary, func, or_
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES, utcnow
 
 
 class Mail(SQLModel, table=True):
+    # data/emailStatus and the statistics read one account's mails in a request_time window, newest first
+    __table_args__ = (Index("ix_mail_account_request_time", "account_id", "request_time"),)
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     email_id: str = Field(unique=True)

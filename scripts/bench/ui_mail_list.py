@@ -2,9 +2,11 @@
 
     .venv/bin/python scripts/bench/ui_mail_list.py [--mails 100000] [--database sqlite:///path]
 
+(scripts/bench/run runs it too, after the HTTP benchmarks.)
+
 Fills a fresh database with N mails in two accounts, then times the list queries the pages run:
 the first page, a page deep in the history (keyset cursor), the filters, and the live poll.
-Not a test: it prints numbers.
+Not a test: it prints numbers, each also as a ratio to a baseline (a session running SELECT 1).
 """
 
 import argparse
@@ -13,7 +15,7 @@ import tempfile
 import time
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from emulator.domain.accounts import create_account, find_account
 from emulator.domain.outbox import Mail
@@ -52,14 +54,48 @@ def fill(store: Store, count: int) -> tuple[str, str]:
     return a["userName"], b["userName"]
 
 
-def timed(store: Store, label: str, run, repeat: int = 20) -> None:
+def timed(store: Store, rows: list, label: str, run, repeat: int = 20) -> None:
     samples = []
     for _ in range(repeat):
         begin = time.perf_counter()
         with store.session() as session:
             run(session)
         samples.append((time.perf_counter() - begin) * 1000)
-    print(f"{label:<48} median {statistics.median(samples):7.2f} ms   max {max(samples):7.2f} ms")
+    ordered = sorted(samples)
+    rows.append((label, statistics.median(samples), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))], ""))
+
+
+def run(url: str, mails: int, repeat: int = 20) -> tuple[list, float]:
+    """Fill an empty database at `url` with `mails` mails and time the list queries.
+    Returns rows (name, median ms, p95 ms, note) and the baseline median (a session running `SELECT 1`)."""
+    store = Store(url)
+    store.create_schema()
+    begin = time.perf_counter()
+    account, _other = fill(store, mails)
+    filled = time.perf_counter() - begin
+    rows: list = []
+    timed(store, rows, "baseline: session + SELECT 1", lambda s: s.execute(text("SELECT 1")).all(), repeat)
+    rows[0] = (*rows[0][:3], f"filled {mails} mails in {filled:.1f} s")
+    with store.session() as session:
+        oldest = queries.mail_page(session, MailFilter(), before=60, limit=50)
+    assert oldest.rows or mails < 60, "paging reached the start of the history"
+    middle_id = mails // 2
+    everything = MailFilter()
+    t = lambda label, q: timed(store, rows, label, q, repeat)  # noqa: E731
+    t("first page (no filter)", lambda s: queries.mail_page(s, everything))
+    t("page in the middle (before=N/2)", lambda s: queries.mail_page(s, everything, before=middle_id))
+    t("last page (before=60)", lambda s: queries.mail_page(s, everything, before=60))
+    t("newer page (after=N/2)", lambda s: queries.mail_page(s, everything, after=middle_id))
+    t("account filter, deep page", lambda s: queries.mail_page(s, MailFilter(account=account), before=1000))
+    t("recipient filter", lambda s: queries.mail_page(s, MailFilter(to="user42@example.com")))
+    t("status filter (invalid)", lambda s: queries.mail_page(s, MailFilter(status="invalid")))
+    t("label filter", lambda s: queries.mail_page(s, MailFilter(label_id=3)))
+    common, rare = MailFilter(q="Password reset"), MailFilter(q="Order 99999 ")
+    t("text search (common: 'Password reset')", lambda s: queries.mail_page(s, common))
+    t("text search (rare: 'Order 99999 ')", lambda s: queries.mail_page(s, rare))
+    t("live poll (after = newest)", lambda s: queries.mails_after(s, everything, mails + 10))
+    store.engine.dispose()
+    return rows, rows[0][1]
 
 
 def main() -> None:
@@ -69,29 +105,10 @@ def main() -> None:
                         help="SQLAlchemy URL of an EMPTY database (default: a temp SQLite file)")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    store = Store(url)
-    store.create_schema()
-    begin = time.perf_counter()
-    account, _other = fill(store, args.mails)
-    print(f"filled {args.mails} mails in {time.perf_counter() - begin:.1f} s ({url})")
-
-    with store.session() as session:
-        oldest = queries.mail_page(session, MailFilter(), before=60, limit=50)
-        middle_id = args.mails // 2
-    assert oldest.rows, "paging reached the start of the history"
-    everything = MailFilter()
-    timed(store, "first page (no filter)", lambda s: queries.mail_page(s, everything))
-    timed(store, "page in the middle (before=N/2)", lambda s: queries.mail_page(s, everything, before=middle_id))
-    timed(store, "last page (before=60)", lambda s: queries.mail_page(s, everything, before=60))
-    timed(store, "newer page (after=N/2)", lambda s: queries.mail_page(s, everything, after=middle_id))
-    timed(store, "account filter, deep page", lambda s: queries.mail_page(s, MailFilter(account=account), before=1000))
-    timed(store, "recipient filter", lambda s: queries.mail_page(s, MailFilter(to="user42@example.com")))
-    timed(store, "status filter (invalid)", lambda s: queries.mail_page(s, MailFilter(status="invalid")))
-    timed(store, "label filter", lambda s: queries.mail_page(s, MailFilter(label_id=3)))
-    common, rare = MailFilter(q="Password reset"), MailFilter(q="Order 99999 ")
-    timed(store, "text search (common: 'Password reset')", lambda s: queries.mail_page(s, common))
-    timed(store, "text search (rare: 'Order 99999 ')", lambda s: queries.mail_page(s, rare))
-    timed(store, "live poll (after = newest)", lambda s: queries.mails_after(s, everything, args.mails + 10))
+    rows, baseline = run(url, args.mails)
+    print(f"{'query':<48} {'median ms':>10} {'p95 ms':>10} {'ratio':>8}  note")
+    for name, median, p95, note in rows:
+        print(f"{name:<48} {median:>10.2f} {p95:>10.2f} {median / baseline:>7.2f}x  {note}")
 
 
 if __name__ == "__main__":
