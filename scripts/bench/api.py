@@ -29,7 +29,7 @@ import httpx
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ui_mail_list  # noqa: E402
 
-FULL = {"requests": 200, "send100": 60, "list_members": 5000, "list_sends": 3, "stat_mails": 10_000,
+FULL = {"requests": 200, "send100": 60, "list_members": 5000, "list_sends": 2, "stat_mails": 10_000,
         "reads": 40, "webhooks": 500, "memory_sends": 300, "ui_mails": 100_000}
 QUICK = {"requests": 30, "send100": 5, "list_members": 200, "list_sends": 2, "stat_mails": 500,
          "reads": 10, "webhooks": 50, "memory_sends": 30, "ui_mails": 2000}
