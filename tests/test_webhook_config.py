@@ -110,6 +110,19 @@ def test_list_codes(api):
     assert api.code("webhook/list", event="zzz") == 40704
 
 
+def test_event_list_without_items_and_repeated_keys(api):
+    """§1.6: a list holding no item gets the empty code; §1.3: repeated list keys are joined with `;`."""
+    for blank in (",", ";", " , ; ", ",,"):
+        assert api.code("webhook/add", categoryName="all", event=blank, url=URL) == 40703, blank
+        assert api.code("webhook/list", event=blank) == 40703, blank
+    response = api.client.post("/apiv2/webhook/add", data={**api.creds(), "categoryName": "all",
+                                                           "event": ["open", "click"], "url": URL})
+    assert response.json()["info"]["data"]["event"] == "click,open"
+    assert api.code("webhook/update", categoryName="all", url=URL, newEvent=";") == 40703
+    assert api.code("webhook/delete", categoryName="all", url=URL, event=" ;, ") == 40703
+    assert api.call("webhook/list")["info"]["dataList"][0]["event"] == "click,open"
+
+
 @pytest.fixture(scope="module")
 def probing_api(tmp_path_factory):
     settings = make_settings(tmp_path_factory, webhook_probe=True)

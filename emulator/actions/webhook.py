@@ -26,9 +26,11 @@ def _category(ctx: Ctx, name: str, *, required: bool) -> str | None:
 
 
 def _events(ctx: Ctx, name: str, *, required: bool) -> list[str] | None:
-    value = ctx.params.token(name, required=required, empty=40703)
+    value = ctx.params.raw(name, required=required, empty=40703, as_list=True)  # repeated keys are joined
     if value is None:
         return None
+    if not value.replace(",", ";").replace(";", "").strip():  # a list holding no item (§1.6)
+        raise ApiError(40703)
     found = webhook.parse_events(value)
     if found is None:
         raise ApiError(40704)
