@@ -69,7 +69,20 @@ class Receiver:
             found.append({k: v[-1] for k, v in fields.items()})
         return found
 
-    def wait_for(self, predicate, timeout: float = 10.0):
+    def callbacks(self, path: str | None = None) -> list[dict[str, str]]:
+        """The distinct callbacks in order of first arrival: a retry (same token) is not counted again.
+
+        A loaded machine can make an answer miss the 3 s limit, and the emulator then rightly retries;
+        tests about which callbacks are sent compare these, tests about attempts compare `forms()`."""
+        seen: set[str] = set()
+        found = []
+        for form in self.forms(path):
+            if form.get("token") not in seen:
+                seen.add(form.get("token"))
+                found.append(form)
+        return found
+
+    def wait_for(self, predicate, timeout: float = 30.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             result = predicate(self)

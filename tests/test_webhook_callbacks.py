@@ -41,7 +41,7 @@ def deliveries(client, **filters) -> list[dict]:
     return response.json()["items"]
 
 
-def wait_deliveries(client, count: int, timeout: float = 10.0, **filters) -> list[dict]:
+def wait_deliveries(client, count: int, timeout: float = 30.0, **filters) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = deliveries(client, **filters)
@@ -64,7 +64,7 @@ def test_end_to_end_click(client):
     with Receiver() as receiver:
         assert api.code("webhook/add", categoryName="all", event="request,deliver,open,click", url=receiver.url) == 200
         [email_id] = send(api, f"click@{SIM}", headers=json.dumps({"SC-Custom-Order": "42", "X-Other": "1"}))
-        forms = receiver.wait_for(lambda r: len(r.forms()) >= 4 and r.forms())
+        forms = receiver.wait_for(lambda r: len(r.callbacks()) >= 4 and r.callbacks())
         assert [f["event"] for f in forms] == ["request", "deliver", "open", "click"]
         for form in forms:
             assert verified(form, "k8Zq2Rw5Tn4Yp1Vx"), form
@@ -114,7 +114,7 @@ def test_fields_per_event(client, local, event, extra):
         api.call("webhook/add", categoryName=api.api_user, event=event, url=receiver.url)
         [email_id] = send(api, f"{local}@{SIM}", labelName="lbl")
         label_id = api.call("label/list", query="lbl")["info"]["dataList"][0]["labelId"]
-        [form] = receiver.wait_for(lambda r: r.forms())
+        [form] = receiver.wait_for(lambda r: r.callbacks())
         assert verified(form, account["appKey"])
         assert form["event"] == event and form["emailId"] == email_id and form["recipient"] == f"{local}@{SIM}"
         assert form["labelId"] == str(label_id) and form["userHeaders"] == "{}"
@@ -138,7 +138,7 @@ def test_injected_event_with_client_details(client):
         response = client.post("/_emulator/events", json={"emailId": email_id, "event": "click", "ip": "198.51.100.7",
                                                           "userAgent": ua, "url": "https://a.example.com/p"})
         assert response.status_code == 201
-        [form] = receiver.wait_for(lambda r: r.forms())
+        [form] = receiver.wait_for(lambda r: r.callbacks())
         assert form["url"] == "https://a.example.com/p" and form["ip"] == "198.51.100.7"
         assert form["explorerName"] == "Firefox" and form["explorerVer"] == "121.0"
         assert form["oSName"] == "Mac OS X" and form["oSVer"].startswith("10.15")
@@ -151,9 +151,9 @@ def test_request_lists_every_recipient_once(client):
     with Receiver() as receiver:
         api.call("webhook/add", categoryName="all", event="request,invalid", url=receiver.url)
         ids = send(api, "ben@example.com;ann@example.com;joe@example.com")
-        forms = receiver.wait_for(lambda r: len(r.forms()) >= 2 and r.forms())
-        time.sleep(0.3)
-        forms = receiver.forms()
+        # one URL gets its callbacks in event order, so once `invalid` (queued last) is in, a second
+        # `request` would be in too
+        forms = receiver.wait_for(lambda r: any(f["event"] == "invalid" for f in r.forms()) and r.callbacks())
         assert [f["event"] for f in forms] == ["request", "invalid"]
         assert json.loads(forms[0]["recipientArray"]) == ["ben@example.com", "ann@example.com", "joe@example.com"]
         assert json.loads(forms[0]["emailIds"]) == ids and forms[0]["recipientSize"] == "3"
@@ -172,7 +172,7 @@ def test_address_list_task_id(client):
                                                       "subject": "S", "html": "<p>x</p>", "useAddressList": "true"})
         assert answer["statusCode"] == 40821
         [task_id] = answer["info"]["maillistTaskId"]
-        forms = receiver.wait_for(lambda r: len(r.forms()) >= 3 and r.forms())
+        forms = receiver.wait_for(lambda r: len(r.callbacks()) >= 3 and r.callbacks())
         assert sorted(f["event"] for f in forms) == ["deliver", "deliver", "request"]
         assert all(f["maillistTaskId"] == f["mail_list_task_id"] == str(task_id) for f in forms)
         assert all(f["apiUser"] == account["batchApiUser"] for f in forms)
@@ -181,6 +181,8 @@ def test_address_list_task_id(client):
 
 
 def test_category_event_filter_and_distinct_urls(client):
+    # No sleeps: one URL gets its callbacks in the order they were queued, so a callback known to
+    # come last (`open` of the same send; a later send's `deliver`) proves nothing else is on its way.
     account = new_account(client)
     api = Api(client, account)
     with Receiver() as shared, Receiver() as batch_only:
@@ -188,19 +190,21 @@ def test_category_event_filter_and_distinct_urls(client):
         api.call("webhook/add", categoryName=api.api_user, event="deliver,open", url=shared.url)
         api.call("webhook/add", categoryName=account["batchApiUser"], event="deliver", url=batch_only.url)
         send(api, f"open@{SIM}")
-        forms = shared.wait_for(lambda r: len(r.forms()) >= 2 and r.forms())
-        time.sleep(0.3)
-        assert [f["event"] for f in shared.forms()] == ["deliver", "open"]  # one POST per URL and event
-        assert batch_only.forms() == []
+        forms = shared.wait_for(lambda r: any(f["event"] == "open" for f in r.forms()) and r.callbacks())
+        assert [f["event"] for f in forms] == ["deliver", "open"]  # one POST per URL and event
         send(api, "ann@example.com", batch=True)
-        assert batch_only.wait_for(lambda r: r.forms())[0]["apiUser"] == account["batchApiUser"]
-        # after webhook/delete nothing more arrives
+        batch_only.wait_for(lambda r: any(f.get("recipient") == "ann@example.com" for f in r.forms()))
+        [batch_form] = batch_only.callbacks()  # nothing from the trigger API_USER's send before it
+        assert batch_form["apiUser"] == account["batchApiUser"] and batch_form["recipient"] == "ann@example.com"
+        # after webhook/delete nothing more arrives: a configuration added afterwards is the marker
         api.call("webhook/delete", categoryName="all", url=shared.url)
         api.call("webhook/delete", categoryName=api.api_user, url=shared.url)
-        before = len(shared.forms())
+        before = len(shared.callbacks())
         send(api, f"open@{SIM}")
-        time.sleep(0.3)
-        assert len(shared.forms()) == before and forms
+        api.call("webhook/add", categoryName="all", event="deliver", url=shared.url)
+        send(api, "marker@example.com")
+        shared.wait_for(lambda r: any(f.get("recipient") == "marker@example.com" for f in r.forms()))
+        assert [f["recipient"] for f in shared.callbacks()[before:]] == ["marker@example.com"]
 
 
 def test_fails_twice_then_succeeds_three_attempts(client):
@@ -210,8 +214,6 @@ def test_fails_twice_then_succeeds_three_attempts(client):
         api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
         [email_id] = send(api, "ben@example.com")
         attempts = wait_deliveries(client, 3, account=account["userName"])
-        time.sleep(0.5)  # far beyond the next retry (0.24 s at scale 0.001): no fourth attempt
-        attempts = deliveries(client, account=account["userName"])
         assert [(a["attempt"], a["statusCode"], a["status"]) for a in attempts] == [
             (1, 500, "retrying"), (2, 404, "retrying"), (3, 200, "delivered")]
         assert attempts[0]["error"] and attempts[0]["nextAttemptAt"] is not None
@@ -231,8 +233,6 @@ def test_gives_up_after_six_attempts(client):
         api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
         send(api, "ben@example.com")
         attempts = wait_deliveries(client, 6, account=account["userName"])
-        time.sleep(0.5)
-        attempts = deliveries(client, account=account["userName"])
         assert [a["attempt"] for a in attempts] == [1, 2, 3, 4, 5, 6]
         assert [a["status"] for a in attempts] == ["retrying"] * 5 + ["failed"]
         assert len(receiver.forms()) == 6
@@ -291,12 +291,15 @@ def test_reset_of_account_drops_pending(client):
         send(api, "ben@example.com")
         wait_deliveries(client, 1, account=account["userName"])
         assert client.post("/_emulator/reset", params={"account": account["userName"]}).status_code == 204
-        time.sleep(0.3)
         assert deliveries(client, account=account["userName"]) == []
         count = len(receiver.forms())
-        time.sleep(0.5)
-        assert len(receiver.forms()) <= count + 1  # at most one attempt was already in flight
         assert api.call("webhook/list")["info"]["total"] == 1  # configuration stays
+        # a later send to the same URL is the marker: one URL gets its callbacks in queue order
+        [marker] = send(api, "marker@example.com")
+        receiver.wait_for(lambda r: any(f.get("recipient") == "marker@example.com" for f in r.forms()))
+        old = [f for f in receiver.forms() if f.get("recipient") == "ben@example.com"]
+        assert len(old) <= count + 1  # at most one attempt was already in flight
+        assert all(a["emailId"] == marker for a in deliveries(client, account=account["userName"]))
 
 
 def test_one_url_gets_callbacks_in_event_order(client):
@@ -304,7 +307,7 @@ def test_one_url_gets_callbacks_in_event_order(client):
     with Receiver() as receiver:
         api.call("webhook/add", categoryName="all", event="request,deliver,open", url=receiver.url)
         ids = send(api, ";".join(f"open+{i}@{SIM}" for i in range(30)))
-        forms = receiver.wait_for(lambda r: len(r.forms()) >= 61 and r.forms(), timeout=20)
+        forms = receiver.wait_for(lambda r: len(r.callbacks()) >= 61 and r.callbacks(), timeout=60)
         expected = [("request", "")] + [(event, email_id) for email_id in ids for event in ("deliver", "open")]
         assert [(f["event"], f.get("emailId", "")) for f in forms] == expected
 
