@@ -120,6 +120,8 @@ def test_event_list_without_items_and_repeated_keys(api):
     assert response.json()["info"]["data"]["event"] == "click,open"
     assert api.code("webhook/update", categoryName="all", url=URL, newEvent=";") == 40703
     assert api.code("webhook/delete", categoryName="all", url=URL, event=" ;, ") == 40703
+    # events the configuration does not hold: nothing changes (docs/decisions.md)
+    assert api.call("webhook/delete", categoryName="all", url=URL, event="request")["info"] == {"count": 1}
     assert api.call("webhook/list")["info"]["dataList"][0]["event"] == "click,open"
 
 
