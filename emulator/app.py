@@ -57,9 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(store.create_schema)
         loaded = await run_in_threadpool(services.load_fixtures)
         for account in loaded:
-            log.warning("account %s: apiUser=%s apiKey=%s batchApiUser=%s batchApiKey=%s",
+            log.warning("account %s: apiUser=%s apiKey=%s batchApiUser=%s batchApiKey=%s appKey=%s",
                         account["userName"], account["apiUser"], account["apiKey"],
-                        account["batchApiUser"], account["batchApiKey"])
+                        account["batchApiUser"], account["batchApiKey"], account["appKey"])
         for start in services.on_start:
             await start()
         yield

@@ -453,3 +453,38 @@ def test_sdk_requests_replayed_over_http(server):
     assert [full(server, m["emailId"])["html"] for m in mails(server, maillistTaskId=task_id)] == ["<p>Dear M1</p>"]
     for each in CAPTURED:
         assert replay(server, each, "nobody_here", "wrongKey0000000")["statusCode"] == 40005
+
+
+# --- README's settings table: each environment twin really changes the server ------------------------------------
+
+def test_readme_settings_env_twins(monkeypatch, tmp_path, caplog):
+    from fastapi.testclient import TestClient
+
+    from emulator.app import create_app
+
+    for name, value in {"SC_EMULATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}", "SC_EMULATOR_LANG": "en",
+                        "SC_EMULATOR_TIMEZONE": "UTC", "SC_EMULATOR_MAX_BODY_BYTES": "2048",
+                        "SC_EMULATOR_ADMIN_TOKEN": "s3cret", "SC_EMULATOR_WEBHOOK_PROBE": "false"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SC_EMULATOR_FIXTURES", raising=False)
+    caplog.set_level("WARNING", logger="emulator")
+    with TestClient(create_app()) as client:
+        # start-up prints the default account's credentials, appKey included (README's table)
+        assert ("account demo: apiUser=demo_trigger apiKey=demoTriggerKey01 batchApiUser=demo_batch "
+                "batchApiKey=demoBatchKey0001 appKey=demoAppKey000001") in caplog.text
+        creds = {"apiUser": "demo_trigger", "apiKey": "demoTriggerKey01"}
+        answer = client.post("/apiv2/label/add", data={**creds, "labelName": "env"}).json()
+        assert answer["message"] == "request was successful"  # SC_EMULATOR_LANG=en
+        created = datetime.strptime(answer["info"]["data"]["gmtCreated"], "%Y-%m-%d %H:%M:%S")
+        assert abs(created - datetime.now(ZoneInfo("UTC")).replace(tzinfo=None)) < timedelta(minutes=1)  # SC_EMULATOR_TIMEZONE=UTC
+        words = client.post("/apiv2/apiuser/list", data=creds).json()["info"]["dataList"][0]
+        assert (words["cType"], words["emailType"]) == ("test", "trigger")
+        big = client.post("/apiv2/label/add", data={**creds, "labelName": "x" * 3000})
+        assert big.status_code == 413 and big.json()["statusCode"] == 413  # SC_EMULATOR_MAX_BODY_BYTES
+        files = {"attachments": ("a.txt", b"x" * 3000, "text/plain")}
+        send = client.post("/apiv2/mail/send", data={**creds, "from": "a@example.com", "to": "b@example.com",
+                                                     "subject": "s", "plain": "p"}, files=files)
+        assert send.status_code == 200 and send.json()["statusCode"] == 40819
+        assert client.get("/_emulator/accounts").status_code == 401  # SC_EMULATOR_ADMIN_TOKEN
+        assert client.get("/_emulator/accounts", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert client.get("/_emulator/health").status_code == 200
