@@ -178,6 +178,32 @@ def test_label_lifecycle(sc):
     assert sc.get("label/get", labelId=999999999)["statusCode"] == 40106
 
 
+def test_domain_apiuser_unsubscribe_match_the_documented_examples(sc):
+    data = ok(sc.post("domain/add", name="mail.example.cn"))["data"]
+    created = data.pop("gmtCreated")
+    assert_recent(created)
+    assert data == {"name": "mail.example.cn", "type": "普通", "verify": 0, "verifyKey.domain": "mail.example.cn",
+                    "verifyKey.value": "c45fc578-7c49-502d-b653-9eea17233b7a", "spf.domain": "mail.example.cn",
+                    "spf.value": "v=spf1 include:spf.sendcloud.org ~all",
+                    "dkim.domain": "mail._domainkey.mail.example.cn",
+                    "dkim.value": "k=rsa;p=yztOVUtBpG4lIIVbkyFchJvp89W5siJvrj1/MfyVjYs=",
+                    "cname.domain": "sctrack.mail.example.cn", "cname.value": "track.sendcloud.org",
+                    "mx.domain": "mail.example.cn", "mx.value": "mx.sendcloud.net", "gmtUpdated": created}
+    name = f"cb_{uuid.uuid4().hex[:12]}"
+    added = ok(sc.post("apiuser/add", name=name, emailType=1, domainName="mail.example.cn"))
+    assert re.fullmatch(r"[A-Za-z0-9]{16}", added["data"].pop("nameKey"))
+    assert added == {"total": 1, "data": {"name": name, "cType": "非测试", "emailType": "批量",
+                                          "domain": "mail.example.cn", "neteaseSender": "", "click": 0, "open": 1,
+                                          "unsubscribe": 1}}
+    rows = ok(sc.get("apiuser/list", emailType=1, domainName="mail.example.cn"))["dataList"]
+    listed = {row["name"]: row for row in rows}
+    assert listed[name] == {"name": name, "cType": "非测试", "emailType": "批量", "domainName": "mail.example.cn",
+                            "neteaseSender": "", "click": 0, "open": 1, "unsubscribe": 1}
+    entry = ok(sc.post("unsubscribe/add", email="ann@qq.com"))["data"]
+    assert_recent(entry.pop("unsubscribeTime"))
+    assert entry == {"email": "ann@qq.com", "domain": "qq.com", "labelId": 0, "apiUser": sc.api_user}
+
+
 def test_template_auto_review(sc):
     data = ok(sc.post("template/add", invokeName="order_shipped", name="Order shipped", templateType=0,
                       subject="Your order %order% has shipped", html="<p>Hi %name%, order %order% is on its way.</p>",
@@ -476,7 +502,8 @@ def test_readme_settings_env_twins(monkeypatch, tmp_path, caplog):
         answer = client.post("/apiv2/label/add", data={**creds, "labelName": "env"}).json()
         assert answer["message"] == "request was successful"  # SC_EMULATOR_LANG=en
         created = datetime.strptime(answer["info"]["data"]["gmtCreated"], "%Y-%m-%d %H:%M:%S")
-        assert abs(created - datetime.now(ZoneInfo("UTC")).replace(tzinfo=None)) < timedelta(minutes=1)  # SC_EMULATOR_TIMEZONE=UTC
+        utc_now = datetime.now(ZoneInfo("UTC")).replace(tzinfo=None)
+        assert abs(created - utc_now) < timedelta(minutes=1)  # SC_EMULATOR_TIMEZONE=UTC
         words = client.post("/apiv2/apiuser/list", data=creds).json()["info"]["dataList"][0]
         assert (words["cType"], words["emailType"]) == ("test", "trigger")
         big = client.post("/apiv2/label/add", data={**creds, "labelName": "x" * 3000})
