@@ -433,8 +433,8 @@ def replay(http: httpx.Client, captured: dict, api_user: str, api_key: str) -> d
     else:
         assert body.startswith("apiUser=u&apiKey=k&")
         body = f"apiUser={quote_plus(api_user)}&apiKey={quote_plus(api_key)}&" + body[len("apiUser=u&apiKey=k&"):]
-    response = http.request(captured["method"], captured["path"], content=body.encode("utf-8"),
-                            headers={"Content-Type": content_type, "User-Agent": captured["headers"]["User-Agent"]})
+    headers = {k: v for k, v in captured["headers"].items() if k not in ("Host", "Content-Length")}
+    response = http.request(captured["method"], captured["path"], content=body.encode("utf-8"), headers=headers)
     assert response.status_code == 200
     return response.json()
 
