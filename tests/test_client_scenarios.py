@@ -515,3 +515,18 @@ def test_readme_settings_env_twins(monkeypatch, tmp_path, caplog):
         assert client.get("/_emulator/accounts").status_code == 401  # SC_EMULATOR_ADMIN_TOKEN
         assert client.get("/_emulator/accounts", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert client.get("/_emulator/health").status_code == 200
+
+
+def test_xsmtpapi_of_only_nulls(server, sc):
+    """The SDK serialises every xsmtpapi key, unset ones as null: such an object is an xsmtpapi without fields
+    (decisions.md), not the empty value `{}` (40814)."""
+    nothing = xsmtpapi()
+    assert json.loads(nothing) == {"to": None, "sub": None, "pubsub": None, "filters": None, "settings": None}
+    (email_id,) = ok(sc.post("mail/send", **{"from": "shop@example.com"}, to="ben@example.com", subject="Nulls",
+                             plain="p", xsmtpapi=nothing))["emailIdList"]
+    assert full(server, email_id)["subject"] == "Nulls"
+    assert sc.post("mail/send", **{"from": "shop@example.com"}, to="ben@example.com", subject="s", plain="p",
+                   xsmtpapi="{}")["statusCode"] == 40814
+    ok(sc.post("template/add", invokeName="nulls", name="n", templateType=0, subject="s", html="h"))
+    assert sc.post("mail/sendtemplate", **{"from": "shop@example.com"}, templateInvokeName="nulls",
+                   xsmtpapi=nothing)["statusCode"] == 40815
