@@ -133,8 +133,7 @@ def reset(
 ) -> None:
     """Wipe the database and reload the fixtures, or wipe one account's traffic (like POST /_emulator/reset).
 
-    Fault rules and rate-limit counters live in a running server's memory: reset those through its
-    control API.
+    Fault rules and rate-limit counters live in a running server's memory: reset those through its control API.
     """
     from . import fixtures
     from .domain import accounts as account_rules
