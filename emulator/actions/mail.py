@@ -375,6 +375,16 @@ def _accept_lists(ctx: Ctx, draft: Draft) -> Reply:
     return Reply(40821, {"maillistTaskId": task_ids})
 
 
+def _shared_rows(ctx: Ctx, draft: Draft) -> None:
+    """The rows send, sendtemplate and sendcalendar share, in their tables' order:
+    contentSummary, labelId, headers, attachments, respEmailId."""
+    _content_summary(ctx, draft)
+    _label(ctx, draft)
+    _headers(ctx, draft)
+    _files(ctx, draft)
+    _resp_email_id(ctx, draft)
+
+
 # the actions ------------------------------------------------------------------------------------
 @declare(*SEND_PARAMS)
 def send(ctx: Ctx) -> dict | Reply:
@@ -387,11 +397,7 @@ def send(ctx: Ctx) -> dict | Reply:
     _reply_to(ctx, draft)
     _subject(ctx, draft, required=True)
     _body(ctx, draft)
-    _content_summary(ctx, draft)
-    _label(ctx, draft)
-    _headers(ctx, draft)
-    _files(ctx, draft)
-    _resp_email_id(ctx, draft)
+    _shared_rows(ctx, draft)
     _notification(ctx, draft)
     _send_request_id(ctx, draft)
     return _accept(ctx, draft)
@@ -411,11 +417,7 @@ def sendtemplate(ctx: Ctx) -> dict | Reply:
     _subject(ctx, draft, required=False)
     if not (draft.subject or draft.template.subject):
         raise ApiError(40826)  # cannot arise through the API: a template always has a subject
-    _content_summary(ctx, draft)
-    _label(ctx, draft)
-    _headers(ctx, draft)
-    _files(ctx, draft)
-    _resp_email_id(ctx, draft)
+    _shared_rows(ctx, draft)
     _notification(ctx, draft)
     _send_request_id(ctx, draft)
     return _accept(ctx, draft)
@@ -431,11 +433,7 @@ def sendcalendar(ctx: Ctx) -> dict:
     _reply_to(ctx, draft)
     _subject(ctx, draft, required=True)
     _body(ctx, draft)
-    _content_summary(ctx, draft)
-    _label(ctx, draft)
-    _headers(ctx, draft)
-    _files(ctx, draft)
-    _resp_email_id(ctx, draft)
+    _shared_rows(ctx, draft)
     _send_request_id(ctx, draft)
     _meeting(ctx, draft)
     return _accept(ctx, draft)
