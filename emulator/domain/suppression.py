@@ -16,36 +16,30 @@ SPAM_REASON = "reported as spam by recipient"
 CHUNK = 500
 
 
-class Bounce(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("account_id", "email_key"),)
+class _Entry(SQLModel):
+    """The columns every list shares (one entry per lower-cased address per account)."""
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     email: str
     email_key: str  # lower-cased address
     domain: str
+
+
+class Bounce(_Entry, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "email_key"),)
     reason: str
     bounce_time: datetime = Field(index=True)
 
 
-class Unsubscribe(SQLModel, table=True):
+class Unsubscribe(_Entry, table=True):
     __table_args__ = (UniqueConstraint("account_id", "email_key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
-    email: str
-    email_key: str
-    domain: str
     label_id: int = 0
     api_user: str
     unsubscribe_time: datetime = Field(index=True)
 
 
-class SpamReport(SQLModel, table=True):
+class SpamReport(_Entry, table=True):
     __table_args__ = (UniqueConstraint("account_id", "email_key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
-    email: str
-    email_key: str
-    domain: str
     reason: str = SPAM_REASON
     spam_reported_time: datetime = Field(index=True)
 
