@@ -9,16 +9,23 @@ STATUS_WORDS = {"request": ("已请求", "requested"), "deliver": ("投递成功
 SEND_LOGS = {"request": "request accepted", "deliver": "successfully delivered"}
 
 
+def _traffic_filters(ctx: Ctx, *, by_domain: bool = True) -> tuple[tuple, dict, int]:
+    """The statistics tables' rows in their order: days/startDate/endDate, apiUserList, labelIdList and,
+    with `by_domain`, domainList and aggregate → (window bounds, the filter keywords, aggregate)."""
+    window = filters.window(ctx)
+    found = {"api_users": filters.api_user_list(ctx), "label_ids": filters.label_id_list(ctx)}
+    aggregate = 0
+    if by_domain:
+        found["domains"] = filters.domain_list(ctx)
+        aggregate = filters.aggregate(ctx)
+    return window.bounds(ctx), found, aggregate
+
+
 @declare("days", "startDate", "endDate", "apiUserList", "labelIdList", "domainList", "aggregate")
 def statday(ctx: Ctx) -> dict:
     """Daily statistics per (sendDate, apiUser, recipient domain, labelId)."""
-    window = filters.window(ctx)
-    api_users = filters.api_user_list(ctx)
-    label_ids = filters.label_id_list(ctx)
-    domains = filters.domain_list(ctx)
-    aggregate = filters.aggregate(ctx)
-    rows = stats.traffic(ctx.session, ctx.account.id, window.bounds(ctx), ctx.settings.tz, api_users=api_users,
-                         label_ids=label_ids, domains=domains)
+    bounds, found, aggregate = _traffic_filters(ctx)
+    rows = stats.traffic(ctx.session, ctx.account.id, bounds, ctx.settings.tz, **found)
     if aggregate:
         total = dict.fromkeys(stats.COUNT_KEYS, 0)
         for counts in rows.values():
@@ -37,11 +44,8 @@ def statday(ctx: Ctx) -> dict:
 @declare("days", "startDate", "endDate", "apiUserList", "labelIdList")
 def stathour(ctx: Ctx) -> dict:
     """Hourly statistics per (sendDate, sendHour, apiUser, labelId); hours without traffic are omitted."""
-    window = filters.window(ctx)
-    api_users = filters.api_user_list(ctx)
-    label_ids = filters.label_id_list(ctx)
-    rows = stats.traffic(ctx.session, ctx.account.id, window.bounds(ctx), ctx.settings.tz, hourly=True,
-                         api_users=api_users, label_ids=label_ids)
+    bounds, found, _ = _traffic_filters(ctx, by_domain=False)
+    rows = stats.traffic(ctx.session, ctx.account.id, bounds, ctx.settings.tz, hourly=True, **found)
     data = [{"sendDate": day, "sendHour": hour, "apiUser": api_user, "labelId": label_id,
              **stats.with_percents(counts)}
             for (day, hour, api_user, label_id), counts in rows.items()]
@@ -51,13 +55,8 @@ def stathour(ctx: Ctx) -> dict:
 @declare("days", "startDate", "endDate", "apiUserList", "labelIdList", "domainList", "aggregate")
 def invalidstat(ctx: Ctx) -> dict:
     """Invalid mails per subStat bucket and (sendDate, apiUser, labelId, recipient domain)."""
-    window = filters.window(ctx)
-    api_users = filters.api_user_list(ctx)
-    label_ids = filters.label_id_list(ctx)
-    domains = filters.domain_list(ctx)
-    aggregate = filters.aggregate(ctx)
-    rows = stats.invalid_traffic(ctx.session, ctx.account.id, window.bounds(ctx), ctx.settings.tz,
-                                 api_users=api_users, label_ids=label_ids, domains=domains)
+    bounds, found, aggregate = _traffic_filters(ctx)
+    rows = stats.invalid_traffic(ctx.session, ctx.account.id, bounds, ctx.settings.tz, **found)
     if aggregate:
         total = dict.fromkeys(stats.INVALID_BUCKETS.values(), 0)
         for counts in rows.values():
