@@ -94,36 +94,14 @@ def live_server(tmp_path_factory):
     """A real uvicorn server in its own process on a free loopback port (concurrency tests).
     Yields its base URL, e.g. `http://127.0.0.1:54321`."""
     import os
-    import socket
-    import subprocess
-    import sys
-    import time
 
-    import httpx
+    from . import live
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     db = tmp_path_factory.mktemp("live") / "emulator.db"
     env = {**os.environ, "SC_EMULATOR_WEBHOOK_PROBE": "false", "SC_EMULATOR_LOG_LEVEL": "warning"}
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", str(port),
-                                "--database", f"sqlite:///{db}"], env=env)
-    base = f"http://127.0.0.1:{port}"
+    process, base = live.start(f"sqlite:///{db}", env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/_emulator/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the live emulator did not start")
-            time.sleep(0.2)
+        live.wait_ready(process, base, "the live emulator did not start")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        live.stop(process)

@@ -5,7 +5,6 @@ end, so parallel runs and xdist workers never see each other's tables.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from contextlib import contextmanager
 import httpx
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+
+from .live import free_port
 
 POSTGRES_URL = os.environ.get("SC_EMULATOR_TEST_POSTGRES_URL") or None
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -37,12 +38,6 @@ def database(backend: str, tmp_path):
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

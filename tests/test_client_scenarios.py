@@ -8,10 +8,6 @@ import hmac
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from . import live
 from .receiver import Receiver
 
 pytestmark = pytest.mark.xdist_group("client_scenarios")
@@ -35,43 +32,21 @@ CAPTURED = [json.loads(line) for line in
             if line.strip()]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One real server for the module: default settings (zh, Asia/Shanghai, webhook probe on)."""
-    port = free_port()
     db = tmp_path_factory.mktemp("client") / "emulator.db"
     env = {**os.environ, "SC_EMULATOR_WEBHOOK_RETRY_SCALE": "0.001", "SC_EMULATOR_LOG_LEVEL": "warning"}
     for name in ("SC_EMULATOR_LANG", "SC_EMULATOR_TIMEZONE", "SC_EMULATOR_WEBHOOK_PROBE", "SC_EMULATOR_ADMIN_TOKEN",
                  "SC_EMULATOR_FIXTURES"):
         env.pop(name, None)
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", str(port),
-                                "--database", f"sqlite:///{db}"], env=env)
-    base = f"http://127.0.0.1:{port}"
+    process, base = live.start(f"sqlite:///{db}", env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/_emulator/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start")
-            time.sleep(0.2)
+        live.wait_ready(process, base)
         with httpx.Client(base_url=base, timeout=30) as http:
             yield http
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        live.stop(process)
 
 
 def _text(value) -> str:

@@ -2,9 +2,6 @@
 across both, and the outbox long-poll of one process sees a mail the other accepted."""
 
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -13,28 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from . import live
 
-def _start(db: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+
+def _start(db: str) -> tuple:
     env = {**os.environ, "SC_EMULATOR_WEBHOOK_PROBE": "false", "SC_EMULATOR_LOG_LEVEL": "warning"}
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", str(port),
-                                "--database", db], env=env)
-    return process, f"http://127.0.0.1:{port}"
+    return live.start(db, env)
 
 
-def _ready(process: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/_emulator/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("an emulator process did not start")
-        time.sleep(0.2)
+def _ready(process, base: str) -> None:
+    live.wait_ready(process, base, "an emulator process did not start")
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +33,7 @@ def two_servers(tmp_path_factory):
         yield first[1], second[1]
     finally:
         for process, _ in (first, second):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            live.stop(process)
 
 
 def _account(base: str) -> dict:
