@@ -5,6 +5,7 @@ import json
 import pytest
 
 from .conftest import Api
+from .pg import BACKENDS, database
 
 SIM = "sim.sendcloud.test"
 
@@ -179,3 +180,77 @@ def test_dates_and_windows_in_the_emulator_zone(tmp_path_factory, zone):
         tomorrow = (today + timedelta(days=1)).isoformat()
         assert api.call("statday/list", startDate=tomorrow, endDate=tomorrow)["info"]["total"] == 0
         assert api.call("statday/list", startDate=today.isoformat(), endDate=tomorrow)["info"]["total"] == 1
+
+
+@pytest.fixture(params=BACKENDS)
+def kolkata_client(request, tmp_path):
+    """A server in Asia/Kolkata (UTC+05:30) on SQLite and, when configured, PostgreSQL."""
+    from fastapi.testclient import TestClient
+
+    from emulator.app import create_app
+    from emulator.settings import Settings
+
+    with database(request.param, tmp_path) as url:
+        settings = Settings(database_url=url, webhook_probe=False, webhook_retry_scale=0.001, timezone="Asia/Kolkata")
+        with TestClient(create_app(settings)) as client:
+            yield client, url
+
+
+def test_counts_around_a_local_midnight_equal_hand_counts(kolkata_client):
+    """Mails whose request times straddle a midnight of the emulator's zone (a half-hour offset, so one UTC
+    hour holds both local days) are counted in the local day and hour they were requested in."""
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import create_engine, update
+    from sqlmodel import Session
+
+    from emulator.domain.outbox import Mail, MailEvent
+
+    from .conftest import new_account
+
+    client, url = kolkata_client
+    api = Api(client, new_account(client))
+    zone = ZoneInfo("Asia/Kolkata")
+    day = datetime.now(zone).date() - timedelta(days=2)
+    midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)  # 18:30 UTC
+    plan = [  # (recipient, request time relative to the local midnight)
+        (f"deliver+a@{SIM}", -timedelta(minutes=1)),          # day 23:59
+        (f"invalid-404+b@{SIM}", -timedelta(seconds=1)),      # day 23:59:59
+        (f"deliver+c@{SIM}", timedelta(0)),                   # day+1 00:00
+        (f"invalid-403+d@{SIM}", timedelta(minutes=15)),      # day+1 00:15
+        (f"deliver+e@{SIM}", timedelta(minutes=59, seconds=59)),  # day+1 00:59:59
+        (f"deliver+f@{SIM}", timedelta(hours=1)),             # day+1 01:00
+    ]
+    ids = send(api, ";".join(to for to, _ in plan))
+    inject(client, ids[0], "open")
+    inject(client, ids[0], "open")
+    inject(client, ids[2], "click")
+    inject(client, ids[5], "open")
+    engine = create_engine(url)
+    with Session(engine) as session:
+        for email_id, (_, offset) in zip(ids, plan, strict=True):
+            moment = midnight + offset
+            session.exec(update(Mail).where(Mail.email_id == email_id).values(request_time=moment))
+            session.exec(update(MailEvent).where(MailEvent.email_id == email_id).values(created_at=moment))
+        session.commit()
+    engine.dispose()
+    first, second = day.isoformat(), (day + timedelta(days=1)).isoformat()
+    window = {"startDate": first, "endDate": second}
+
+    rows = api.call("statday/list", **window)["info"]["dataList"]
+    assert [(r["sendDate"], r["requestNum"], r["deliveredNum"], r["invalidEmailsNum"], r["openNum"],
+             r["uniqueOpensNum"], r["clickNum"]) for r in rows] == [(first, 2, 1, 1, 2, 1, 0),
+                                                                   (second, 4, 3, 1, 1, 1, 1)]
+    assert rows[0]["deliveredPercent"] == 50 and rows[1]["deliveredPercent"] == 75
+    assert rows[1]["uniqueOpensPercent"] == 25 and rows[1]["clickPercent"] == 25
+
+    hours = api.call("stathour/list", **window)["info"]["dataList"]
+    assert [(h["sendDate"], h["sendHour"], h["requestNum"], h["deliveredNum"], h["invalidEmailsNum"])
+            for h in hours] == [(first, 23, 2, 1, 1), (second, 0, 3, 2, 1), (second, 1, 1, 1, 0)]
+
+    invalid = api.call("invalidstat/list", **window)["info"]["dataList"]
+    assert [(r["sendDate"], r["recipientAddressError"], r["espUnvaliable"]) for r in invalid] \
+        == [(first, 1, 0), (second, 0, 1)]
+    only_second = api.call("statday/list", startDate=second, endDate=second)["info"]["dataList"]
+    assert [(r["sendDate"], r["requestNum"]) for r in only_second] == [(second, 4)]

@@ -4,10 +4,9 @@ Nothing here is stored separately: every number is counted from Mail and MailEve
 to the mail's request time (in the emulator's time zone), API_USER, recipient domain and labelId.
 """
 
-from collections import defaultdict
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from .label import Label
@@ -39,10 +38,6 @@ def with_percents(counts: dict[str, int]) -> dict:
     return row
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _mail_filters(account_id: int, bounds, api_users, label_ids, domains) -> list:
     where = [Mail.account_id == account_id]
     if bounds is not None:
@@ -64,55 +59,94 @@ def label_names(session: Session, account_id: int, ids) -> dict[int, str]:
     return {i: name for i, name in rows}
 
 
+def _minute(session: Session, column):
+    """The stored (UTC) request time cut to its minute, as text 'YYYY-MM-DD HH:MM', computed by the database.
+
+    Grouping by this minute lets the database do the counting while the day/hour attribution in the
+    emulator's zone stays in Python (every zone offset in use is whole minutes, so a minute never
+    straddles a local hour or day boundary). The text is the stored wall time, read as UTC.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM-DD HH24:MI")
+    return func.strftime("%Y-%m-%d %H:%M", column)
+
+
+def _local(minute: str, tz: tzinfo) -> datetime:
+    return datetime.strptime(minute, "%Y-%m-%d %H:%M").replace(tzinfo=UTC).astimezone(tz)
+
+
+def _has(event: str):
+    return func.sum(case((MailEvent.event == event, 1), else_=0))
+
+
 def traffic(session: Session, account_id: int, bounds, tz: tzinfo, *, hourly: bool = False, api_users=None,
             label_ids=None, domains=None) -> dict[tuple, dict[str, int]]:
-    """(sendDate, [sendHour,] apiUser, [domain,] labelId) → the ten counts of statday / stathour."""
-    query = (select(Mail.id, Mail.request_time, Mail.api_user, Mail.recipient_domain, Mail.label_id,
-                    MailEvent.event, func.count(MailEvent.id))
-             .select_from(Mail).outerjoin(MailEvent, MailEvent.mail_id == Mail.id)
-             .where(*_mail_filters(account_id, bounds, api_users, label_ids, domains))
-             .group_by(Mail.id, MailEvent.event))
-    mails: dict[int, tuple] = {}
-    events: dict[int, dict[str, int]] = defaultdict(dict)
-    for mail_id, request_time, api_user, domain, label_id, event, n in session.exec(query).all():
-        mails[mail_id] = (request_time, api_user, domain, label_id or 0)
-        if event is not None:
-            events[mail_id][event] = n
+    """(sendDate, [sendHour,] apiUser, [domain,] labelId) → the ten counts of statday / stathour.
+
+    Counted in SQL: per mail its events, then per (request minute, apiUser, domain, labelId) the sums.
+    """
+    per_mail = (select(Mail.id.label("mail_id"), _minute(session, Mail.request_time).label("minute"),
+                       Mail.api_user.label("api_user"), Mail.recipient_domain.label("domain"),
+                       func.coalesce(Mail.label_id, 0).label("label_id"),
+                       _has("deliver").label("deliver"), _has("invalid").label("invalid"),
+                       _has("soft_bounce").label("bounce"), _has("open").label("open"), _has("click").label("click"),
+                       _has("report_spam").label("spam"), _has("unsubscribe").label("unsubscribe"))
+                .select_from(Mail).outerjoin(MailEvent, MailEvent.mail_id == Mail.id)
+                .where(*_mail_filters(account_id, bounds, api_users, label_ids, domains))
+                .group_by(Mail.id, Mail.request_time, Mail.api_user, Mail.recipient_domain, Mail.label_id)
+                .subquery())
+    c = per_mail.c
+
+    def some(column):
+        return func.sum(case((column > 0, 1), else_=0))
+
+    query = (select(c.minute, c.api_user, c.domain, c.label_id, func.count(),
+                    some(c.deliver), some(c.invalid), some(c.bounce), func.sum(c.open), func.sum(c.click),
+                    some(c.open), some(c.click), func.sum(c.spam), func.sum(c.unsubscribe))
+             .group_by(c.minute, c.api_user, c.domain, c.label_id))
     rows: dict[tuple, dict[str, int]] = {}
-    for mail_id, (request_time, api_user, domain, label_id) in mails.items():
-        local = _aware(request_time).astimezone(tz)
+    for (minute, api_user, domain, label_id, requests, delivered, invalid, bounced, opens, clicks, unique_opens,
+         unique_clicks, spam, unsubscribes) in session.exec(query).all():
+        local = _local(minute, tz)
         day = local.strftime("%Y-%m-%d")
         key = (day, local.hour, api_user, label_id) if hourly else (day, api_user, domain, label_id)
         row = rows.setdefault(key, dict.fromkeys(COUNT_KEYS, 0))
-        seen = events.get(mail_id, {})
-        row["requestNum"] += 1
-        row["deliveredNum"] += 1 if seen.get("deliver") else 0
-        row["invalidEmailsNum"] += 1 if seen.get("invalid") else 0
-        row["bounceNum"] += 1 if seen.get("soft_bounce") else 0
-        row["openNum"] += seen.get("open", 0)
-        row["clickNum"] += seen.get("click", 0)
-        row["uniqueOpensNum"] += 1 if seen.get("open") else 0
-        row["uniqueClicksNum"] += 1 if seen.get("click") else 0
-        row["spamReportedNum"] += seen.get("report_spam", 0)
-        row["unsubscribeNum"] += seen.get("unsubscribe", 0)
+        row["requestNum"] += int(requests)
+        row["deliveredNum"] += int(delivered or 0)
+        row["invalidEmailsNum"] += int(invalid or 0)
+        row["bounceNum"] += int(bounced or 0)
+        row["openNum"] += int(opens or 0)
+        row["clickNum"] += int(clicks or 0)
+        row["uniqueOpensNum"] += int(unique_opens or 0)
+        row["uniqueClicksNum"] += int(unique_clicks or 0)
+        row["spamReportedNum"] += int(spam or 0)
+        row["unsubscribeNum"] += int(unsubscribes or 0)
     return dict(sorted(rows.items()))
 
 
 def invalid_traffic(session: Session, account_id: int, bounds, tz: tzinfo, *, api_users=None, label_ids=None,
                     domains=None) -> dict[tuple, dict[str, int]]:
-    """(sendDate, apiUser, labelId, domain) → invalid mails per subStat bucket (a mail's latest invalid counts)."""
-    query = (select(Mail.id, Mail.request_time, Mail.api_user, Mail.recipient_domain, Mail.label_id, MailEvent.sub_stat)
-             .join(MailEvent, MailEvent.mail_id == Mail.id)
-             .where(*_mail_filters(account_id, bounds, api_users, label_ids, domains), MailEvent.event == "invalid")
-             .order_by(MailEvent.id))
-    latest: dict[int, tuple] = {}
-    for mail_id, request_time, api_user, domain, label_id, sub_stat in session.exec(query).all():
-        latest[mail_id] = (request_time, api_user, domain, label_id or 0, sub_stat)
+    """(sendDate, apiUser, labelId, domain) → invalid mails per subStat bucket (a mail's latest invalid counts).
+
+    Counted in SQL: each mail's latest invalid event (highest id), grouped by request minute and subStat.
+    """
+    mail_filters = _mail_filters(account_id, bounds, api_users, label_ids, domains)
+    latest = (select(func.max(MailEvent.id).label("event_id"))
+              .select_from(Mail).join(MailEvent, MailEvent.mail_id == Mail.id)
+              .where(*mail_filters, MailEvent.event == "invalid")
+              .group_by(MailEvent.mail_id)
+              .subquery())
+    minute = _minute(session, Mail.request_time)
+    label = func.coalesce(Mail.label_id, 0)
+    query = (select(minute, Mail.api_user, Mail.recipient_domain, label, MailEvent.sub_stat, func.count())
+             .select_from(MailEvent).join(latest, latest.c.event_id == MailEvent.id)
+             .join(Mail, Mail.id == MailEvent.mail_id)
+             .group_by(minute, Mail.api_user, Mail.recipient_domain, label, MailEvent.sub_stat))
     rows: dict[tuple, dict[str, int]] = {}
-    for request_time, api_user, domain, label_id, sub_stat in latest.values():
-        day = _aware(request_time).astimezone(tz).strftime("%Y-%m-%d")
+    for minute_text, api_user, domain, label_id, sub_stat, n in session.exec(query).all():
+        day = _local(minute_text, tz).strftime("%Y-%m-%d")
         row = rows.setdefault((day, api_user, label_id, domain), dict.fromkeys(INVALID_BUCKETS.values(), 0))
-        row[INVALID_BUCKETS.get(sub_stat, "others")] += 1
+        row[INVALID_BUCKETS.get(sub_stat, "others")] += int(n)
     return dict(sorted(rows.items(), key=lambda item: (item[0][0], item[0][1], item[0][3], item[0][2])))
 
 
