@@ -64,10 +64,11 @@ def _minute(session: Session, column):
 
     Grouping by this minute lets the database do the counting while the day/hour attribution in the
     emulator's zone stays in Python (every zone offset in use is whole minutes, so a minute never
-    straddles a local hour or day boundary). The text is the stored wall time, read as UTC.
+    straddles a local hour or day boundary).
     """
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM-DD HH24:MI")
+        # a timestamptz: its UTC wall time, whatever the session's TimeZone
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI")
     return func.strftime("%Y-%m-%d %H:%M", column)
 
 
