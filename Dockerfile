@@ -6,7 +6,7 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
-COPY emulator ./emulator
+COPY sendcloud_emulator ./sendcloud_emulator
 COPY scripts/install-venv ./scripts/install-venv
 RUN scripts/install-venv /opt/venv
 

@@ -5,8 +5,8 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
-from emulator.settings import Settings
+from sendcloud_emulator.app import create_app
+from sendcloud_emulator.settings import Settings
 
 
 class Api:

@@ -18,7 +18,7 @@ def free_port() -> int:
 def start(database: str, env: dict) -> tuple[subprocess.Popen, str]:
     """An emulator process on `database` with the environment `env` → (process, base URL)."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port),
                                 "--database", database], env=env)
     return process, f"http://127.0.0.1:{port}"
 

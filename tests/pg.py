@@ -49,7 +49,7 @@ def servers(url: str, count: int, env: dict | None = None):
         for _ in range(count):
             port = free_port()
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--database", url,
+                [sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port), "--database", url,
                  "--log-level", "warning"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
             bases.append(f"http://127.0.0.1:{port}")
         for proc, base in zip(procs, bases):

@@ -3,9 +3,9 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.actions import label as label_actions
-from emulator.app import create_app
-from emulator.routes import ACTIONS
+from sendcloud_emulator.actions import label as label_actions
+from sendcloud_emulator.app import create_app
+from sendcloud_emulator.routes import ACTIONS
 
 from .conftest import Api, make_settings, new_account
 

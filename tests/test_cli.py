@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
-from emulator import __version__
-from emulator.app import create_app
-from emulator.cli import app
-from emulator.settings import Settings
-from emulator.store.db import Store
+from sendcloud_emulator import __version__
+from sendcloud_emulator.app import create_app
+from sendcloud_emulator.cli import app
+from sendcloud_emulator.settings import Settings
+from sendcloud_emulator.store.db import Store
 
 from .conftest import Api
 
@@ -141,14 +141,14 @@ def test_seed_loads_the_demo_fixtures(db):
 
 
 def test_demo_fixtures_file_is_the_generators_configuration():
-    from emulator.demo import config
+    from sendcloud_emulator.demo import config
 
     assert json.loads((ROOT / "fixtures" / "demo.json").read_text(encoding="utf-8")) == \
         json.loads(json.dumps(config(42, 2, "zh_CN"), ensure_ascii=False))
 
 
 def test_packaged_default_fixtures_match_the_repository_copy():
-    packaged = ROOT / "emulator" / "fixtures" / "default.json"
+    packaged = ROOT / "sendcloud_emulator" / "fixtures" / "default.json"
     assert packaged.read_bytes() == (ROOT / "fixtures" / "default.json").read_bytes()
 
 

@@ -461,14 +461,14 @@ def test_sdk_requests_replayed_over_http(server):
 def test_readme_settings_env_twins(monkeypatch, tmp_path, caplog):
     from fastapi.testclient import TestClient
 
-    from emulator.app import create_app
+    from sendcloud_emulator.app import create_app
 
     for name, value in {"SC_EMULATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}", "SC_EMULATOR_LANG": "en",
                         "SC_EMULATOR_TIMEZONE": "UTC", "SC_EMULATOR_MAX_BODY_BYTES": "2048",
                         "SC_EMULATOR_ADMIN_TOKEN": "s3cret", "SC_EMULATOR_WEBHOOK_PROBE": "false"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("SC_EMULATOR_FIXTURES", raising=False)
-    caplog.set_level("WARNING", logger="emulator")
+    caplog.set_level("WARNING", logger="sendcloud_emulator")
     with TestClient(create_app()) as client:
         # start-up prints the default account's credentials, appKey included (README's table)
         assert ("account demo: apiUser=demo_trigger apiKey=demoTriggerKey01 batchApiUser=demo_batch "

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator import __version__
-from emulator.app import create_app
-from emulator.routes import ACTIONS
+from sendcloud_emulator import __version__
+from sendcloud_emulator.app import create_app
+from sendcloud_emulator.routes import ACTIONS
 
 from .conftest import Api, make_settings, new_account
 
@@ -350,7 +350,7 @@ def test_openapi_lists_the_documented_parameters_in_order(client):
 
 # fixtures ---------------------------------------------------------------------------------------------
 def test_bundled_fixtures_equal_the_repository_copy():
-    bundled = (ROOT / "emulator" / "fixtures" / "default.json").read_bytes()
+    bundled = (ROOT / "sendcloud_emulator" / "fixtures" / "default.json").read_bytes()
     repo = (ROOT / "fixtures" / "default.json").read_bytes()
     assert bundled == repo
     assert json.loads(bundled)["accounts"][0]["userName"] == "demo"

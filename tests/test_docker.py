@@ -111,18 +111,18 @@ def image_venv(tmp_path_factory) -> Path:
 
 
 def check_wheel(image_venv, tmp_path):
-    where = subprocess.run([str(image_venv / "bin" / "python"), "-c", "import emulator; print(emulator.__file__)"],
+    where = subprocess.run([str(image_venv / "bin" / "python"), "-c", "import sendcloud_emulator; print(sendcloud_emulator.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
     assert where.startswith(str(image_venv))  # the wheel, not this checkout
     site = Path(where).parent.parent
     (info,) = site.glob("sendcloud_emulator-*.dist-info")
     entry_points = (info / "entry_points.txt").read_text(encoding="utf-8")
-    assert "sendcloud-emulator = emulator.cli:app" in entry_points
-    assert "[pytest11]" in entry_points and "sendcloud_emulator = emulator.pytest_plugin" in entry_points
+    assert "sendcloud-emulator = sendcloud_emulator.cli:app" in entry_points
+    assert "[pytest11]" in entry_points and "sendcloud_emulator = sendcloud_emulator.pytest_plugin" in entry_points
     # Every data file of the package is in the wheel.
-    data = {p.relative_to(ROOT).as_posix() for p in (ROOT / "emulator").rglob("*")
+    data = {p.relative_to(ROOT).as_posix() for p in (ROOT / "sendcloud_emulator").rglob("*")
             if p.is_file() and p.suffix not in (".py", ".pyc")}
-    installed = {p.relative_to(site).as_posix() for p in (site / "emulator").rglob("*") if p.is_file()}
+    installed = {p.relative_to(site).as_posix() for p in (site / "sendcloud_emulator").rglob("*") if p.is_file()}
     assert data and data <= installed, data - installed
     # Its dependencies are pyproject's.
     metadata = (info / "METADATA").read_text(encoding="utf-8")
@@ -224,5 +224,5 @@ def test_github_actions_snippet_uses_the_health_command_and_the_plugin_url():
     _, check = healthcheck(final)
     assert f'--health-cmd "{shlex.join(check)}"' in service["options"]
     assert job["env"]["SC_EMULATOR_URL"] == "http://localhost:8000"  # read by the pytest plugin
-    assert "SC_EMULATOR_URL" in (ROOT / "emulator" / "pytest_plugin.py").read_text(encoding="utf-8")
+    assert "SC_EMULATOR_URL" in (ROOT / "sendcloud_emulator" / "pytest_plugin.py").read_text(encoding="utf-8")
     assert job["steps"][-1] == {"run": "pytest"}

@@ -261,7 +261,7 @@ def test_email_status_filters(api, client):
 def test_english_status_words(tmp_path_factory):
     from fastapi.testclient import TestClient
 
-    from emulator.app import create_app
+    from sendcloud_emulator.app import create_app
 
     from .conftest import make_settings, new_account
 

@@ -6,7 +6,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
+from sendcloud_emulator.app import create_app
 
 from .conftest import Api, make_settings, new_account
 

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
-from emulator.settings import Settings
+from sendcloud_emulator.app import create_app
+from sendcloud_emulator.settings import Settings
 from tests.conftest import Api
 from tests.conftest import new_account as new_client_account
 from tests.pg import BACKENDS, database

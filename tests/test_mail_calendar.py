@@ -157,7 +157,7 @@ def test_calendar_duplicate_and_quota(client):
 def test_calendar_time_zone_setting(tmp_path_factory):
     from fastapi.testclient import TestClient
 
-    from emulator.app import create_app
+    from sendcloud_emulator.app import create_app
 
     from .conftest import make_settings
 

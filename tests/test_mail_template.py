@@ -240,7 +240,7 @@ def test_taskinfo_faults(api, other_api):
 def test_taskinfo_status_in_english(tmp_path_factory):
     from fastapi.testclient import TestClient
 
-    from emulator.app import create_app
+    from sendcloud_emulator.app import create_app
 
     from .conftest import make_settings
 

@@ -1,4 +1,4 @@
-"""The pytest plugin (emulator/pytest_plugin.py): the README example, run in-process and against a
+"""The pytest plugin (sendcloud_emulator/pytest_plugin.py): the README example, run in-process and against a
 running server, and the fixtures used directly by this suite."""
 
 import os
@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-import emulator.pytest_plugin as plugin
+import sendcloud_emulator.pytest_plugin as plugin
 
 from .pg import database, servers
 from .readme import snippet

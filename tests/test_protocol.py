@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from emulator.routes import ACTIONS
+from sendcloud_emulator.routes import ACTIONS
 
 from .conftest import new_account
 

@@ -162,7 +162,7 @@ def test_dates_and_windows_in_the_emulator_zone(tmp_path_factory, zone):
 
     from fastapi.testclient import TestClient
 
-    from emulator.app import create_app
+    from sendcloud_emulator.app import create_app
 
     from .conftest import make_settings, new_account
 
@@ -187,8 +187,8 @@ def kolkata_client(request, tmp_path):
     """A server in Asia/Kolkata (UTC+05:30) on SQLite and, when configured, PostgreSQL."""
     from fastapi.testclient import TestClient
 
-    from emulator.app import create_app
-    from emulator.settings import Settings
+    from sendcloud_emulator.app import create_app
+    from sendcloud_emulator.settings import Settings
 
     with database(request.param, tmp_path) as url:
         settings = Settings(database_url=url, webhook_probe=False, webhook_retry_scale=0.001, timezone="Asia/Kolkata")
@@ -205,7 +205,7 @@ def test_counts_around_a_local_midnight_equal_hand_counts(kolkata_client):
     from sqlalchemy import create_engine, update
     from sqlmodel import Session
 
-    from emulator.domain.outbox import Mail, MailEvent
+    from sendcloud_emulator.domain.outbox import Mail, MailEvent
 
     from .conftest import new_account
 

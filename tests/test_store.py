@@ -8,9 +8,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
-from emulator.settings import Settings
-from emulator.store.db import Store
+from sendcloud_emulator.app import create_app
+from sendcloud_emulator.settings import Settings
+from sendcloud_emulator.store.db import Store
 
 from .conftest import Api
 from .pg import BACKENDS, database, servers
@@ -110,7 +110,7 @@ def test_two_server_processes_keep_caps_and_sequences(url):
 def test_cli_seed_demo_and_reset_work_on_this_backend(url):
     from typer.testing import CliRunner
 
-    from emulator.cli import app
+    from sendcloud_emulator.cli import app
 
     runner = CliRunner()
     for args in (["seed", "fixtures/demo.json"], ["demo", "--mails", "20", "--now", "2026-11-20T12:00:00+08:00"],

@@ -22,7 +22,7 @@ try:
 except ImportError:  # _need_browser() reports it
     expect = None
 
-from emulator.app import create_app
+from sendcloud_emulator.app import create_app
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.xdist_group("browser")

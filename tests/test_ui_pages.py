@@ -7,7 +7,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
+from sendcloud_emulator.app import create_app
 from tests.conftest import make_settings
 
 

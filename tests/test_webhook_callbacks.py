@@ -9,8 +9,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
-from emulator.domain.webhook import sign
+from sendcloud_emulator.app import create_app
+from sendcloud_emulator.domain.webhook import sign
 
 from .conftest import Api, make_settings, new_account
 from .receiver import Receiver, closed_port_url

@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
+from sendcloud_emulator.app import create_app
 
 from .conftest import Api, make_settings, new_account
 from .receiver import Receiver, closed_port_url

@@ -83,7 +83,7 @@ def start_server(database: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "SC_EMULATOR_WEBHOOK_PROBE": "false", "SC_EMULATOR_LOG_LEVEL": "warning",
            "SC_EMULATOR_WEBHOOK_RETRY_SCALE": "0.001"}
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port),
                                 "--database", database], env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -17,11 +17,11 @@ from datetime import timedelta
 
 from sqlalchemy import insert, text
 
-from emulator.domain.accounts import create_account, find_account
-from emulator.domain.outbox import Mail
-from emulator.store.db import Store, utcnow
-from emulator.ui import queries
-from emulator.ui.queries import MailFilter
+from sendcloud_emulator.domain.accounts import create_account, find_account
+from sendcloud_emulator.domain.outbox import Mail
+from sendcloud_emulator.store.db import Store, utcnow
+from sendcloud_emulator.ui import queries
+from sendcloud_emulator.ui.queries import MailFilter
 
 STATUSES = ("deliver", "deliver", "deliver", "invalid", "soft_bounce")
 

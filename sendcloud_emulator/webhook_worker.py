@@ -23,7 +23,7 @@ from sqlmodel import select
 from .domain import events, webhook
 from .store.db import Store, utcnow
 
-log = logging.getLogger("emulator.webhooks")
+log = logging.getLogger("sendcloud_emulator.webhooks")
 POLL_SECONDS = 1.0
 LEASE = timedelta(minutes=5)  # longer than a batch to one URL can take (BATCH × 3 s)
 BATCH = 50

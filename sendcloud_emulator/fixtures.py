@@ -16,7 +16,7 @@ def read(path: str | None) -> dict:
     """The given file, or the default account bundled with the package."""
     if path:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    return json.loads(resources.files("emulator").joinpath("fixtures/default.json").read_text(encoding="utf-8"))
+    return json.loads(resources.files("sendcloud_emulator").joinpath("fixtures/default.json").read_text(encoding="utf-8"))
 
 
 def load(store: Store, data: dict, now: datetime | None = None) -> list[dict]:

@@ -8,7 +8,7 @@ from importlib import resources
 @lru_cache(maxsize=1)
 def catalogue() -> dict[int, tuple[str, str]]:
     """code -> (english, chinese), loaded from the packaged return-codes.tsv."""
-    text = resources.files("emulator").joinpath("return-codes.tsv").read_text(encoding="utf-8")
+    text = resources.files("sendcloud_emulator").joinpath("return-codes.tsv").read_text(encoding="utf-8")
     rows = csv.reader(text.splitlines()[1:], delimiter="\t", quoting=csv.QUOTE_NONE)
     return {int(code): (en, zh) for code, en, zh in rows}
 

@@ -74,7 +74,7 @@ def serve(
         if value is not None:
             os.environ[f"SC_EMULATOR_{name}"] = str(value)
     settings = Settings()
-    uvicorn.run("emulator.app:create_app", factory=True, host=settings.host, port=settings.port,
+    uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port,
                 reload=reload, log_level=settings.log_level.lower())
 
 

@@ -25,7 +25,7 @@ from .routes import ACTION_INDEX, Action, control_routers
 from .settings import Settings
 from .store.db import Store, utcnow
 
-log = logging.getLogger("emulator")
+log = logging.getLogger("sendcloud_emulator")
 MAIL_SENDS = {"send", "sendtemplate", "sendcalendar"}
 
 
