@@ -1,7 +1,8 @@
 """mail/send, sendtemplate, sendcalendar and taskinfo (api.md §2.1, §3).
 
-Each send reads its parameters in the order of its table (§1.6), then runs the final checks
-(40000 duplicate sendRequestId, 40904 quota) and stores one rendered mail per recipient.
+Each send reads its parameters in the order of its table (§1.6) into a `pipeline.Draft`, checking
+values with the pipeline's functions, then hands it to `pipeline.accept` (final checks, storing):
+the same functions the SMTP door calls.
 """
 
 import base64
@@ -10,18 +11,18 @@ import gzip
 import json
 import re
 import zlib
-from dataclasses import dataclass, field
 
 from ..codes import ApiError
 from ..context import Ctx, Reply
-from ..domain import addresslist, events, label, quota, render, sending
+from ..domain import addresslist, label, pipeline, sending
 from ..domain import calendar as calendars
 from ..domain import template as templates
 from ..domain.mime import RESERVED_HEADERS
+from ..domain.pipeline import Draft
 from ..protocol import values
 from . import declare
 
-MAX_RECIPIENTS = 100
+MAX_RECIPIENTS = pipeline.MAX_RECIPIENTS
 MAX_REPLY_TO = 3
 MAX_LISTS = 5
 MAX_HEADERS_LIST_MODE = 1024
@@ -41,38 +42,11 @@ CALENDAR_PARAMS = tuple(p for p in SEND_PARAMS if p not in ("useAddressList", "u
     "participatorNames", "participatorEmails", "uid", "isCancel", "isUpdate", "valarmTime")
 
 
-@dataclass
-class Draft:
-    """What the parameters of one send say, once read and checked."""
-
-    from_address: str = ""
-    from_name: str = ""
-    list_mode: bool = False
-    xsmtpapi: render.XSmtpApi | None = None
-    to: list[str] = field(default_factory=list)  # mailboxes as sent (normal mode)
-    cc: list[str] = field(default_factory=list)
-    bcc: list[str] = field(default_factory=list)
-    lists: list[addresslist.AddressList] = field(default_factory=list)
-    reply_to: list[str] = field(default_factory=list)
-    subject: str | None = None
-    html: str | None = None
-    plain: str | None = None
-    content_summary: str | None = None
-    label_id: int = 0
-    headers: dict[str, str] = field(default_factory=dict)
-    files: list[sending.FileIn] = field(default_factory=list)
-    resp_email_id: bool = True
-    notification_to: str | None = None
-    send_request_id: str | None = None
-    template: templates.Template | None = None
-    meeting: calendars.Meeting | None = None
-
-
 # parameter rows ---------------------------------------------------------------------------------
 def _from(ctx: Ctx, draft: Draft) -> None:
-    name, address = ctx.params.parsed("from", values.parse_mailbox, required=True, empty=40801, invalid=40802)
-    from_name = ctx.params.text("fromName", invalid=40804, blank_absent=True, line=True, max_len=255)
-    draft.from_address, draft.from_name = address, from_name if from_name is not None else name
+    name, address = pipeline.sender(ctx.params.token("from", required=True, empty=40801))
+    from_name = ctx.params.raw("fromName", blank_absent=True)
+    draft.from_address, draft.from_name = address, pipeline.from_name(from_name) if from_name is not None else name
 
 
 def _use_address_list(ctx: Ctx, draft: Draft) -> None:
@@ -86,7 +60,7 @@ def _xsmtpapi(ctx: Ctx, draft: Draft, *, required: bool) -> None:
         return
     text = ctx.params.raw("xsmtpapi", required=required, empty=40812, blank_absent=True)
     if text is not None:
-        draft.xsmtpapi = render.parse(text, require_to=required)
+        draft.xsmtpapi = pipeline.xsmtpapi(text, require_to=required)
 
 
 def _mailboxes(ctx: Ctx, name: str, *, required: bool, empty: int, too_many: int, bad: int,
@@ -138,8 +112,8 @@ def _reply_to(ctx: Ctx, draft: Draft) -> None:
 
 
 def _subject(ctx: Ctx, draft: Draft, *, required: bool) -> None:
-    draft.subject = ctx.params.text("subject", required=required, empty=40808, invalid=40809,
-                                    blank_absent=not required, line=True, max_len=255)
+    text = ctx.params.raw("subject", required=required, empty=40808, blank_absent=not required)
+    draft.subject = pipeline.subject(text) if text is not None else None
 
 
 def _unzip(text: str, code: int) -> str:
@@ -155,20 +129,11 @@ def _body(ctx: Ctx, draft: Draft) -> None:
     compressed = ctx.params.boolean("gzipCompress", empty=40860, invalid=40861)
     html = ctx.params.raw("html", blank_absent=True)
     if html is not None:
-        if compressed:
-            html = _unzip(html, 40865)
-        if not values.is_text(html):
-            raise ApiError(40871)
+        html = pipeline.html(_unzip(html, 40865) if compressed else html)
     plain = ctx.params.raw("plain", blank_absent=True)
     if plain is not None:
-        if compressed:
-            plain = _unzip(plain, 40866)
-        if not values.is_text(plain):
-            raise ApiError(40831)
-    if html is None and plain is None:
-        raise ApiError(40870)
-    draft.html = html
-    draft.plain = None if html is not None else plain
+        plain = pipeline.plain(_unzip(plain, 40866) if compressed else plain)
+    draft.html, draft.plain = pipeline.body(html, plain)
 
 
 def _content_summary(ctx: Ctx, draft: Draft) -> None:
@@ -287,92 +252,12 @@ def _meeting(ctx: Ctx, draft: Draft) -> None:
                                       names, emails, uid, cancel, update, alarm_minutes)
 
 
-# recipients and acceptance ----------------------------------------------------------------------
-def _normal_recipients(draft: Draft) -> list[sending.Recipient]:
-    xs = draft.xsmtpapi
-    if xs is not None and xs.to is not None:
-        result = []
-        for index, entry in enumerate(xs.to):
-            _, address = values.parse_mailbox(entry)
-            result.append(sending.Recipient(address, [entry], variables=xs.variables(index)))
-        return result
-    variables = xs.variables(0) if xs is not None else {}
-    result = []
-    for entry in draft.to + draft.cc:
-        _, address = values.parse_mailbox(entry)
-        result.append(sending.Recipient(address, draft.to, draft.cc, variables=variables))
-    for entry in draft.bcc:
-        _, address = values.parse_mailbox(entry)
-        result.append(sending.Recipient(address, draft.to, draft.cc, [entry], variables=variables))
-    return result
-
-
-def _content(ctx: Ctx, draft: Draft, calendar_text: str | None = None) -> sending.Content:
-    subject, html, plain, summary = draft.subject, draft.html, draft.plain, draft.content_summary
-    invoke_name = None
-    if draft.template is not None:
-        t = draft.template
-        subject = subject if subject is not None else t.subject
-        html, plain = t.html, (t.text or None)
-        summary = summary if summary is not None else (t.content_summary or None)
-        invoke_name = t.invoke_name
-    return sending.Content(
-        from_address=draft.from_address, from_name=draft.from_name, reply_to=draft.reply_to, subject=subject or "",
-        html=html, plain=plain, content_summary=summary, label_id=draft.label_id, headers=draft.headers,
-        notification_to=draft.notification_to, template_invoke_name=invoke_name,
-        xsmtpapi=draft.xsmtpapi.kept() if draft.xsmtpapi is not None else "{}", calendar=calendar_text,
-        files=draft.files)
-
-
-def _final_checks(ctx: Ctx, draft: Draft, recipients: int) -> None:
-    sending.check_duplicate(ctx.session, ctx.account.id, draft.send_request_id, ctx.now)
-    quota.consume(ctx.session, ctx.account.id, ctx.account.quota, ctx.today(), recipients)
-    sending.remember(ctx.session, ctx.account.id, draft.send_request_id, ctx.now)
-
-
+# acceptance -------------------------------------------------------------------------------------
 def _accept(ctx: Ctx, draft: Draft) -> dict | Reply:
     if draft.list_mode:
-        return _accept_lists(ctx, draft)
-    recipients = _normal_recipients(draft)
-    _final_checks(ctx, draft, len(recipients))
-    message_id = sending.new_message_id(ctx.store, ctx.session, ctx.account.id, ctx.now)
-    calendar_text = None
-    if draft.meeting is not None:
-        meeting = draft.meeting
-        uid = meeting.uid or message_id
-        sequence = calendars.next_sequence(ctx.session, ctx.account.id, uid, meeting.cancel or meeting.update)
-        calendar_text = calendars.build(meeting, uid, sequence, ctx.settings.timezone, ctx.now)
-    content = _content(ctx, draft, calendar_text)
-    attachments = sending.store_files(ctx.session, ctx.account.id, message_id, content.files)
-    mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
-                                 message_id=message_id, content=content, recipients=recipients,
-                                 attachments=attachments, now=ctx.now)
-    events.on_accepted(ctx, mails, message_id)
-    return {"emailIdList": [m.email_id for m in mails]} if draft.resp_email_id else {}
-
-
-def _accept_lists(ctx: Ctx, draft: Draft) -> Reply:
-    snapshots = [(found, addresslist.members_of(ctx.session, found.id)) for found in draft.lists]
-    _final_checks(ctx, draft, sum(len(members) for _, members in snapshots))
-    content = _content(ctx, draft)
-    attachments = None
-    task_ids = []
-    for found, members in snapshots:
-        message_id = sending.new_message_id(ctx.store, ctx.session, ctx.account.id, ctx.now)
-        if attachments is None:
-            attachments = sending.store_files(ctx.session, ctx.account.id, message_id, content.files)
-        task = sending.new_task(ctx.store, ctx.session, ctx.account.id, ctx.api_user.name, found.address,
-                                message_id, len(members), ctx.now)
-        recipients = [sending.Recipient(m.member, [m.member],
-                                        variables=render.member_variables(m.vars, m.name, m.member))
-                      for m in members]
-        mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
-                                     message_id=message_id, content=content, recipients=recipients,
-                                     attachments=attachments, now=ctx.now, task_id=task.id)
-        events.on_accepted(ctx, mails, message_id, task_id=task.id)
-        sending.finish_task(ctx.session, task, ctx.now)
-        task_ids.append(task.id)
-    return Reply(40821, {"maillistTaskId": task_ids})
+        return Reply(40821, {"maillistTaskId": pipeline.accept_lists(ctx, draft)})
+    accepted = pipeline.accept(ctx, draft)
+    return {"emailIdList": [m.email_id for m in accepted.mails]} if draft.resp_email_id else {}
 
 
 def _shared_rows(ctx: Ctx, draft: Draft) -> None:
