@@ -23,6 +23,7 @@ class Ctx:
     now: datetime  # aware UTC, fixed for the whole request
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     services: object | None = None  # the app's long-lived helpers (webhook sender, outbox waiters)
+    source: str = "v2"  # the door the request came in by: every mail it stores carries it
 
     @property
     def lang(self) -> str:

@@ -61,13 +61,14 @@ class Filters:
         messageId: str | None = Query(default=None),
         maillistTaskId: int | None = Query(default=None),
         status: Literal["request", "deliver", "invalid", "soft_bounce"] | None = Query(default=None),
+        source: Literal["v2", "v1", "smtp"] | None = Query(default=None, description="the door the mail came in by"),
         since: str | None = Query(default=None, description="ISO 8601; without an offset, the emulator's zone"),
         q: str | None = Query(default=None, description="substring of subject, html or plain"),
     ):
         self.account = account
         self.filter = outbox.MailFilter(api_user=apiUser, to=to, from_=from_, subject=subject, label_id=labelId,
                                         template_invoke_name=templateInvokeName, message_id=messageId,
-                                        maillist_task_id=maillistTaskId, status=status,
+                                        maillist_task_id=maillistTaskId, status=status, source=source,
                                         since=_since(request, since), q=q)
 
     def resolve(self, session) -> outbox.MailFilter | None:
@@ -88,6 +89,7 @@ def _user_names(session, mails: list[outbox.Mail]) -> dict[int, str]:
 def summary(request: Request, mail: outbox.Mail, account: str | None) -> dict:
     return {
         "emailId": mail.email_id, "messageId": mail.message_id, "account": account, "apiUser": mail.api_user,
+        "source": mail.source,
         "from": mail.from_address, "fromName": mail.from_name, "to": mail.recipient,
         "subject": mail.subject, "status": mail.status, "subStat": mail.sub_stat or None,
         "labelId": mail.label_id or None, "templateInvokeName": mail.template_invoke_name,

@@ -13,6 +13,8 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES, utcnow
 
+SOURCES = ("v2", "v1", "smtp")  # the doors a mail can come in by
+
 
 class Mail(SQLModel, table=True):
     # data/emailStatus and the statistics read one account's mails in a request_time window, newest first
@@ -50,6 +52,9 @@ class Mail(SQLModel, table=True):
     notification_to: str | None = None  # Disposition-Notification-To (read receipt), when asked for
     calendar: str | None = None  # the iCalendar text of a mail/sendcalendar mail
     xsmtpapi: str = "{}"  # JSON: the send's xsmtpapi `filters` and `settings` (stored, not applied)
+    # The door the mail came in by. The server default gives rows stored before the column existed
+    # "v2", the only door there was then (Store.create_schema adds the column to old databases).
+    source: str = Field(default="v2", index=True, max_length=8, sa_column_kwargs={"server_default": "v2"})
 
 
 class MailFile(SQLModel, table=True):
@@ -96,6 +101,7 @@ class MailFilter:
     message_id: str | None = None
     maillist_task_id: int | None = None
     status: str | None = None
+    source: str | None = None
     since: datetime | None = None
     q: str | None = None
 
@@ -121,6 +127,8 @@ class MailFilter:
             found.append(Mail.maillist_task_id == self.maillist_task_id)
         if self.status is not None:
             found.append(Mail.status == self.status)
+        if self.source is not None:
+            found.append(Mail.source == self.source)
         if self.since is not None:
             found.append(Mail.request_time >= self.since)
         if self.q is not None:

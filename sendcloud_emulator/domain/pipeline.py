@@ -161,7 +161,7 @@ def accept(ctx, draft: Draft) -> Accepted:
     attachments = sending.store_files(ctx.session, ctx.account.id, message_id, sent.files)
     mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
                                  message_id=message_id, content=sent, recipients=found,
-                                 attachments=attachments, now=ctx.now)
+                                 attachments=attachments, now=ctx.now, source=ctx.source)
     events.on_accepted(ctx, mails, message_id)
     return Accepted(message_id, mails)
 
@@ -184,7 +184,7 @@ def accept_lists(ctx, draft: Draft) -> list[int]:
                       for m in members]
         mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
                                      message_id=message_id, content=sent, recipients=members_in,
-                                     attachments=attachments, now=ctx.now, task_id=task.id)
+                                     attachments=attachments, now=ctx.now, task_id=task.id, source=ctx.source)
         events.on_accepted(ctx, mails, message_id, task_id=task.id)
         sending.finish_task(ctx.session, task, ctx.now)
         task_ids.append(task.id)

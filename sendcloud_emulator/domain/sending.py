@@ -150,7 +150,7 @@ def store_files(session: Session, account_id: int, message_id: str, files: list[
 
 def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str, content: Content,
                  recipients: list[Recipient], attachments: list[dict], now: datetime,
-                 task_id: int | None = None) -> list[Mail]:
+                 task_id: int | None = None, source: str = "v2") -> list[Mail]:
     """One Mail per recipient, index = position in `recipients`, rendered for that recipient.
 
     Rows are inserted in bulk (address lists can be large), then loaded back in order.
@@ -180,6 +180,7 @@ def create_mails(session: Session, *, account_id: int, api_user: str, message_id
             "variables": json.dumps(variables, ensure_ascii=False), "attachments": attachments_json,
             "status": "request", "sub_stat": 0, "request_time": now, "status_time": now, "position": index,
             "notification_to": content.notification_to, "calendar": content.calendar, "xsmtpapi": content.xsmtpapi,
+            "source": source,
         })
     for start in range(0, len(rows), 500):
         session.connection().execute(insert(Mail.__table__), rows[start : start + 500])

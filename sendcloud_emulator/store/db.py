@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -72,10 +72,13 @@ class Store:
             with self.engine.begin() as connection:
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274001)")
                 SQLModel.metadata.create_all(connection)
+                add_missing_columns(connection)
             return
         for attempt in range(20):  # several processes may start at once against one database
             try:
-                SQLModel.metadata.create_all(self.engine)
+                with self._write_engine.begin() as connection:
+                    SQLModel.metadata.create_all(connection)
+                    add_missing_columns(connection)
                 return
             except OperationalError:
                 if attempt == 19:
@@ -117,6 +120,29 @@ class Store:
             ).bindparams(name=name, first=first)
         ).one()
         return int(row[0])
+
+
+def add_missing_columns(connection) -> None:
+    """Bring a database made by an older version up to date: create_all makes missing tables but
+    never touches existing ones, so a column added later (with a server default, or nullable) is
+    added here. Run inside create_schema's transaction, so concurrent starters do it once."""
+    inspector = inspect(connection)
+    for table in SQLModel.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if column.server_default is None and not column.nullable:
+                raise RuntimeError(f"cannot add column {table.name}.{column.name}: it needs a server default")
+            kind = column.type.compile(dialect=connection.dialect)
+            default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+            null = "" if column.nullable else " NOT NULL"
+            connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}{default}{null}')
+            for index in table.indexes:
+                if [c.name for c in index.columns] == [column.name]:
+                    index.create(connection, checkfirst=True)
 
 
 def load_table_modules() -> None:

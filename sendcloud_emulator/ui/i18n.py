@@ -28,6 +28,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "plain": ("纯文本", "Plain text"),
     "headers": ("邮件头", "Headers"),
     "source": ("源码", "Source"),
+    "door": ("接口", "Door"),
     "download_eml": ("下载 .eml", "Download .eml"),
     "show_source": ("显示源码", "Show source"),
     "attachments": ("附件", "Attachments"),

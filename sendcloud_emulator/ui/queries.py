@@ -20,6 +20,7 @@ from ..domain.webhook import WebhookAttempt, WebhookDelivery
 
 PAGE = 50
 STATUSES = ("request", "deliver", "invalid", "soft_bounce")
+SOURCES = outbox.SOURCES
 EVENTS = ("request", "deliver", "invalid", "soft_bounce", "open", "click", "unsubscribe", "report_spam")
 
 
@@ -31,10 +32,11 @@ class MailFilter:
     q: str | None = None
     label_id: int | None = None
     status: str | None = None
+    source: str | None = None
 
     def query_args(self) -> dict:
         values = {"account": self.account, "apiUser": self.api_user, "to": self.to, "q": self.q,
-                  "labelId": self.label_id, "status": self.status}
+                  "labelId": self.label_id, "status": self.status, "source": self.source}
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
@@ -63,6 +65,8 @@ def _where(session: Session, flt: MailFilter) -> list | None:
         where.append(Mail.label_id == flt.label_id)
     if flt.status:
         where.append(Mail.status == flt.status)
+    if flt.source:
+        where.append(Mail.source == flt.source)
     if flt.q:
         where.append(or_(Mail.subject.contains(flt.q, autoescape=True),
                          Mail.plain.contains(flt.q, autoescape=True),

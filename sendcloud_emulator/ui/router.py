@@ -96,10 +96,12 @@ def _filter(request: Request) -> MailFilter:
     q = request.query_params
     label = q.get("labelId", "").strip()
     status = q.get("status", "").strip()
+    source = q.get("source", "").strip()
     return MailFilter(account=q.get("account", "").strip() or None, api_user=q.get("apiUser", "").strip() or None,
                       to=q.get("to", "").strip() or None, q=q.get("q", "").strip() or None,
                       label_id=int(label) if label.isdigit() and len(label) < 12 else None,
-                      status=status if status in queries.STATUSES else None)
+                      status=status if status in queries.STATUSES else None,
+                      source=source if source in queries.SOURCES else None)
 
 
 def _cursor(value: str | None) -> int | None:
@@ -118,7 +120,7 @@ def mail_list(request: Request):
         labels = queries.all_labels(session, flt.account)
     live = result.newer is None  # the first page follows new mail
     return page.render("mails.html", flt=flt, result=result, accounts=accounts, labels=labels, live=live,
-                       statuses=queries.STATUSES, args=flt.query_args())
+                       statuses=queries.STATUSES, sources=queries.SOURCES, args=flt.query_args())
 
 
 @router.get("/ui/mails/live")
