@@ -95,7 +95,7 @@ def _line(text: str) -> str:
 
 
 def _vars(ctx: Ctx, count: int) -> list[str] | None:
-    text = ctx.params.raw("vars", empty=40520, as_list=True)
+    text = ctx.params.raw("vars", empty=40520, as_list=True, invalid=40522)
     if text is None:
         return None
     items = lists.split_vars(text)

@@ -58,14 +58,14 @@ def _use_address_list(ctx: Ctx, draft: Draft) -> None:
 def _xsmtpapi(ctx: Ctx, draft: Draft, *, required: bool) -> None:
     if draft.list_mode:
         return
-    text = ctx.params.raw("xsmtpapi", required=required, empty=40812, blank_absent=True)
+    text = ctx.params.raw("xsmtpapi", required=required, empty=40812, blank_absent=True, invalid=40813)
     if text is not None:
         draft.xsmtpapi = pipeline.xsmtpapi(text, require_to=required)
 
 
 def _mailboxes(ctx: Ctx, name: str, *, required: bool, empty: int, too_many: int, bad: int,
                limit: int = MAX_RECIPIENTS) -> list[str]:
-    items = ctx.params.items(name, required=required, empty=empty, blank_absent=not required)
+    items = ctx.params.items(name, required=required, empty=empty, blank_absent=not required, invalid=bad)
     if items is None:
         return []
     if len(items) > limit:
@@ -152,13 +152,15 @@ def _label(ctx: Ctx, draft: Draft) -> None:
 
 
 def _headers(ctx: Ctx, draft: Draft) -> None:
-    text = ctx.params.raw("headers", blank_absent=True)
+    text = ctx.params.raw("headers", blank_absent=True, invalid=40869)
     if text is None:
         return
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
         raise ApiError(40869) from None
+    if values.json_has_surrogate(data):  # a `\ud800` escape: not text a header can carry
+        raise ApiError(40869)
     if data is None or data == {}:
         raise ApiError(40868)
     if not isinstance(data, dict):

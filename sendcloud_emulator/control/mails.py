@@ -10,6 +10,7 @@ import re
 import time
 from datetime import UTC, datetime
 from typing import Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -214,10 +215,19 @@ def get_attachment(request: Request, email_id: str, index: int) -> Response:
         if not 0 <= index < len(files):
             raise HTTPException(status_code=404, detail="no such attachment")
         item = files[index]
-    from urllib.parse import quote
+    name = quote(item.filename, safe="", errors="replace")
+    return Response(content=item.data, media_type=download_type(item.content_type),
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
-    return Response(content=item.data, media_type=item.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.filename)}"})
+
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(;[ -~]*)?")
+
+
+def download_type(content_type: str) -> str:
+    """A part's type as sent when it is `type/subtype` (with printable ASCII parameters); anything
+    else (non-Latin-1 text, control characters) is served as application/octet-stream."""
+    text = (content_type or "").strip()
+    return text if _MEDIA_TYPE.fullmatch(text) else "application/octet-stream"
 
 
 @router.delete("/{email_id}", status_code=204)

@@ -14,6 +14,7 @@ from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
+from ..protocol import values
 from .render import Number
 
 MAX_ALIAS = 48
@@ -242,6 +243,8 @@ def split_vars(text: str) -> list[dict] | None:
         except (ValueError, RecursionError):
             raise ApiError(40522) from None
         if not isinstance(value, dict) or not all(_flat(v) for v in value.values()):
+            raise ApiError(40522)
+        if values.json_has_surrogate(value):  # a `\ud800` escape: no storable text
             raise ApiError(40522)
         items.append({_bare_key(k): v for k, v in value.items()})
         while pos < size and text[pos].isspace():

@@ -37,6 +37,7 @@ def _format(name: str, address: str) -> str:
 
 
 def _set(message: EmailMessage, name: str, value: str) -> None:
+    value = _clean(value)  # a header value is one line, whatever was stored
     try:
         message[name] = value
     except Exception:  # a value the header class cannot parse: keep it as unstructured text
@@ -86,7 +87,9 @@ def _leaf_type(content_type: str) -> tuple[str, str]:
 
 
 def _clean(text: str) -> str:
-    return "".join(" " if c in "\r\n\x00" else c for c in text)
+    """One header-safe line: every line break (VT, FF, NEL, U+2028, ...) and NUL as a space."""
+    text = values.without_surrogates(text)
+    return "".join(" " if c == "\x00" or c in values.LINE_BREAKS else c for c in text)
 
 
 def _headers(message: EmailMessage, mail: Mail) -> None:

@@ -92,7 +92,7 @@ def parse(text: str, *, require_to: bool) -> XSmtpApi:
         raise ApiError(40813) from None
     if data is None or data == {}:
         raise ApiError(40814)
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or values.json_has_surrogate(data):  # `\ud800` is no storable text
         raise ApiError(40813)
     plain = {k: v for k, v in data.items() if v is not None}  # filters/settings, stored as JSON
     data = {k: v for k, v in _loads_keeping_numbers(text).items() if v is not None}  # null counts as absent
@@ -137,6 +137,13 @@ def parse(text: str, *, require_to: bool) -> XSmtpApi:
     result.sub, result.pubsub, result.section = sub, pubsub, section
     result.filters, result.settings = plain.get("filters"), plain.get("settings")
     return result
+
+
+def one_line(text: str | None) -> str | None:
+    """A rendered subject: a substituted value's line breaks become spaces (never a header line)."""
+    if text is None or not any(c in values.LINE_BREAKS for c in text):
+        return text
+    return "".join(" " if c in values.LINE_BREAKS else c for c in text)
 
 
 def unsubscribe_link(email_id: str) -> str:

@@ -172,7 +172,7 @@ def create_mails(session: Session, *, account_id: int, api_user: str, message_id
             "from_address": content.from_address, "from_name": content.from_name,
             "to": json.dumps(recipient.to, ensure_ascii=False), "cc": json.dumps(recipient.cc, ensure_ascii=False),
             "bcc": json.dumps(recipient.bcc, ensure_ascii=False), "reply_to": reply_to_json,
-            "subject": render.substitute(content.subject, variables, eid),
+            "subject": render.one_line(render.substitute(content.subject, variables, eid)),
             "html": render.substitute(content.html, variables, eid),
             "plain": render.substitute(content.plain, variables, eid),
             "content_summary": content.content_summary, "headers": headers_json, "label_id": content.label_id,

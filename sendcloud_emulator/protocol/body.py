@@ -6,6 +6,7 @@ import email.utils
 from codecs import lookup
 from urllib.parse import parse_qsl
 
+from . import values
 from .params import FilePart, Params
 
 FILE_FIELDS = ("attachments", "embeddedImage")
@@ -18,7 +19,7 @@ def _charset(content_type: str, fallback: str = "utf-8") -> str:
             name = value.strip().strip('"')
             try:
                 info = lookup(name)
-            except LookupError:
+            except (LookupError, ValueError, TypeError):
                 return fallback
             # bytes-to-bytes codecs (base64, zlib, ...) are not charsets
             return info.name if getattr(info, "_is_text_encoding", True) else fallback
@@ -26,7 +27,17 @@ def _charset(content_type: str, fallback: str = "utf-8") -> str:
 
 
 def parse_urlencoded(raw: bytes | str, charset: str = "utf-8") -> dict[str, list[str]]:
-    """`&`-separated pairs only (`;` belongs to list values); a key without `=` is blank."""
+    """`&`-separated pairs only (`;` belongs to list values); a key without `=` is blank.
+
+    A codec that cannot decode with replacement characters (idna, undefined, punycode, ...)
+    reads the body as UTF-8, as multipart does."""
+    try:
+        return _urlencoded(raw, charset)
+    except (UnicodeError, ValueError, LookupError):
+        return _urlencoded(raw, "utf-8")
+
+
+def _urlencoded(raw: bytes | str, charset: str) -> dict[str, list[str]]:
     text = raw.decode(charset, errors="replace") if isinstance(raw, bytes) else raw
     fields: dict[str, list[str]] = {}
     for key, value in parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace"):
@@ -55,14 +66,15 @@ def parse_multipart(raw: bytes, content_type: str) -> tuple[dict[str, list[str]]
         data = part.get_payload(decode=True) or b""
         if filename is not None:
             if name in FILE_FIELDS:
-                filename = email.utils.collapse_rfc2231_value(filename)
+                # an RFC 2231 name in utf-7 can hold a lone surrogate: no storable text
+                filename = values.without_surrogates(email.utils.collapse_rfc2231_value(filename))
                 ctype = part.get_content_type() if part.get("Content-Type") else "application/octet-stream"
                 files.setdefault(name, []).append(FilePart(name, filename, ctype, data))
             continue
         charset = part.get_content_charset() or default_charset
         try:
             text = data.decode(charset, errors="replace")
-        except LookupError:
+        except (LookupError, UnicodeError, ValueError):
             text = data.decode("utf-8", errors="replace")
         fields.setdefault(name, []).append(text)
     return fields, files

@@ -40,20 +40,35 @@ class Params:
         return name in self.fields
 
     def scalar(self, name: str) -> str | None:
-        """A scalar parameter: the last occurrence wins."""
+        """A scalar parameter: the last occurrence wins (a lone surrogate reads as U+FFFD)."""
+        value = self._scalar(name)
+        return None if value is None else values.without_surrogates(value)
+
+    def joined(self, name: str) -> str | None:
+        """A list parameter: repeated keys are joined with `;` in order (a lone surrogate reads as U+FFFD)."""
+        value = self._joined(name)
+        return None if value is None else values.without_surrogates(value)
+
+    def _scalar(self, name: str) -> str | None:
         items = self.fields.get(name)
         return items[-1] if items else None
 
-    def joined(self, name: str) -> str | None:
-        """A list parameter: repeated keys are joined with `;` in order."""
+    def _joined(self, name: str) -> str | None:
         items = self.fields.get(name)
         return ";".join(items) if items else None
 
     # the blank rules --------------------------------------------------------------------------
     def raw(self, name: str, *, required: bool = False, empty: int | None = None,
-            blank_absent: bool = False, as_list: bool = False) -> str | None:
-        """The value as sent, or None when absent (or blank and allowed to count as absent)."""
-        value = self.joined(name) if as_list else self.scalar(name)
+            blank_absent: bool = False, as_list: bool = False, invalid: int | None = None) -> str | None:
+        """The value as sent, or None when absent (or blank and allowed to count as absent).
+
+        A lone surrogate (a utf-7 or utf-16 body) cannot be stored or sent: the value is refused
+        with `invalid` when the parameter has an invalid code, else each one reads as U+FFFD."""
+        value = self._joined(name) if as_list else self._scalar(name)
+        if value is not None and values.has_surrogate(value):
+            if invalid is not None:
+                raise ApiError(invalid)
+            value = values.without_surrogates(value)
         if value is None:
             if required:
                 raise ApiError(empty)
@@ -70,7 +85,7 @@ class Params:
              max_len: int | None = None, max_bytes: int | None = None,
              min_len: int = 0) -> str | None:
         """Free text, returned exactly as sent. `line` forbids CR/LF; U+0000 is never allowed."""
-        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent)
+        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         if value is None:
             return None
         ok = values.is_line(value) if line else values.is_text(value)
@@ -81,15 +96,15 @@ class Params:
         return value
 
     def token(self, name: str, *, required: bool = False, empty: int | None = None,
-              blank_absent: bool = False) -> str | None:
+              blank_absent: bool = False, invalid: int | None = None) -> str | None:
         """An identifier-like value: surrounding whitespace is ignored."""
-        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent)
+        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         return None if value is None else value.strip()
 
     def parsed(self, name: str, parse: Callable[[str], T | None], *, required: bool = False,
                empty: int | None = None, invalid: int | None = None,
                blank_absent: bool = False, default: T | None = None) -> T | None:
-        value = self.token(name, required=required, empty=empty, blank_absent=blank_absent)
+        value = self.token(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         if value is None:
             return default
         result = parse(value)
@@ -126,10 +141,10 @@ class Params:
         return self.parsed(name, values.parse_datetime, **kwargs)
 
     def items(self, name: str, *, required: bool = False, empty: int | None = None,
-              blank_absent: bool = False) -> list[str] | None:
+              blank_absent: bool = False, invalid: int | None = None) -> list[str] | None:
         """A `;` list (repeated keys joined): trimmed items, empty ones dropped; none → empty code."""
         value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent,
-                         as_list=True)
+                         as_list=True, invalid=invalid)
         if value is None:
             return None
         found = values.split_list(value)
