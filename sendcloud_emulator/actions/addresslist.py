@@ -90,8 +90,9 @@ def _names(ctx: Ctx, count: int) -> list[str] | None:
 
 
 def _line(text: str) -> str:
-    """A name is a line; no code exists for a bad one, so NUL, CR and LF are dropped."""
-    return text.replace("\x00", "").replace("\r", "").replace("\n", "")
+    """A name is a line; no code exists for a bad one, so NUL, CR and LF are dropped (and a lone
+    surrogate, which no store can hold, reads as U+FFFD)."""
+    return values.without_surrogates(text.replace("\x00", "").replace("\r", "").replace("\n", ""))
 
 
 def _vars(ctx: Ctx, count: int) -> list[str] | None:

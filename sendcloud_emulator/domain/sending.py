@@ -15,6 +15,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
 from ..store.db import TRAFFIC_TABLES, Store
+from ..protocol import values
 from . import render
 from .outbox import Mail, MailFile
 
@@ -138,6 +139,11 @@ def store_files(session: Session, account_id: int, message_id: str, files: list[
     """Store the send's files once; the returned list is each mail's `attachments` value."""
     listed = []
     for position, item in enumerate(files):
+        # names come from any door as sent; a lone surrogate (utf-7) cannot be stored
+        item.filename = values.without_surrogates(item.filename)
+        item.content_type = values.without_surrogates(item.content_type)
+        if item.content_id is not None:
+            item.content_id = values.without_surrogates(item.content_id)
         row = MailFile(account_id=account_id, message_id=message_id, position=position, filename=item.filename,
                        content_type=item.content_type, content_id=item.content_id, size=len(item.data),
                        data=item.data)

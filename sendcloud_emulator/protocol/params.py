@@ -63,12 +63,10 @@ class Params:
         """The value as sent, or None when absent (or blank and allowed to count as absent).
 
         A lone surrogate (a utf-7 or utf-16 body) cannot be stored or sent: the value is refused
-        with `invalid` when the parameter has an invalid code, else each one reads as U+FFFD."""
+        with `invalid` when given; otherwise it is kept for the caller's own text rule."""
         value = self._joined(name) if as_list else self._scalar(name)
-        if value is not None and values.has_surrogate(value):
-            if invalid is not None:
-                raise ApiError(invalid)
-            value = values.without_surrogates(value)
+        if value is not None and invalid is not None and values.has_surrogate(value):
+            raise ApiError(invalid)
         if value is None:
             if required:
                 raise ApiError(empty)
@@ -97,9 +95,9 @@ class Params:
 
     def token(self, name: str, *, required: bool = False, empty: int | None = None,
               blank_absent: bool = False, invalid: int | None = None) -> str | None:
-        """An identifier-like value: surrounding whitespace is ignored."""
+        """An identifier-like value: surrounding whitespace is ignored; a lone surrogate reads as U+FFFD."""
         value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
-        return None if value is None else value.strip()
+        return None if value is None else values.without_surrogates(value.strip())
 
     def parsed(self, name: str, parse: Callable[[str], T | None], *, required: bool = False,
                empty: int | None = None, invalid: int | None = None,
