@@ -5,7 +5,7 @@ import re
 from ..codes import ApiError
 from ..context import Ctx
 from ..domain import accounts, quota
-from ..protocol import values
+from .. import values
 from . import declare
 
 _VERIFY = re.compile(r"([<>]?)([0-9]+)")

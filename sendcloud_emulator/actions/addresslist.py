@@ -4,7 +4,7 @@
 from ..codes import ApiError
 from ..context import Ctx
 from ..domain import addresslist as lists
-from ..protocol import values
+from .. import values
 from . import declare
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from ..codes import ApiError
 from ..context import Ctx
-from ..protocol import values
+from .. import values
 
 API_USER_ITEM = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 

@@ -12,6 +12,7 @@ import json
 import re
 import zlib
 
+from .. import values
 from ..codes import ApiError
 from ..context import Ctx, Reply
 from ..domain import addresslist, label, pipeline, sending
@@ -19,7 +20,6 @@ from ..domain import calendar as calendars
 from ..domain import template as templates
 from ..domain.mime import RESERVED_HEADERS
 from ..domain.pipeline import Draft
-from ..protocol import values
 from . import declare
 
 MAX_RECIPIENTS = pipeline.MAX_RECIPIENTS

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from ..domain import accounts
-from ..protocol import values
-from ..protocol.values import INT_MAX
+from .. import values
+from ..values import INT_MAX
 from . import ADMIN, TAG, ServicesDep
 
 router = APIRouter(prefix="/_emulator/accounts", tags=[TAG], dependencies=ADMIN)

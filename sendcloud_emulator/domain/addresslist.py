@@ -14,7 +14,7 @@ from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
-from ..protocol import values
+from .. import values
 from .render import Number
 
 MAX_ALIAS = 48

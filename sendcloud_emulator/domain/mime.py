@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
-from ..protocol import values
+from .. import values
 from .outbox import Mail, MailFile
 
 # Names that `headers` cannot set (api.md §2.1 mail/send).

@@ -9,7 +9,7 @@ rules of its own for what these functions decide.
 from dataclasses import dataclass, field
 
 from ..codes import ApiError
-from ..protocol import values
+from .. import values
 from . import addresslist, events, quota, render, sending
 from . import calendar as calendars
 from . import template as templates

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from ..codes import ApiError
-from ..protocol import values
+from .. import values
 
 MAX_TO = 100
 UNSUBSCRIBE_LINK = "%%user_defined_unsubscribe_link%%"

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import UniqueConstraint, insert
 from sqlmodel import Field, Session, SQLModel, select
 
+from .. import values
 from ..codes import ApiError
 from ..store.db import TRAFFIC_TABLES, Store
-from ..protocol import values
 from . import render
 from .outbox import Mail, MailFile
 

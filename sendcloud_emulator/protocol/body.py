@@ -6,7 +6,7 @@ import email.utils
 from codecs import lookup
 from urllib.parse import parse_qsl
 
-from . import values
+from .. import values
 from .params import FilePart, Params
 
 FILE_FIELDS = ("attachments", "embeddedImage")

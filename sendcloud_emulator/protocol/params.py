@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from ..codes import ApiError
-from . import values
+from .. import values
 
 T = TypeVar("T")
 

@@ -1,4 +1,7 @@
-"""Value rules of api.md §1.4, written once and used by every action."""
+"""Value rules of api.md §1.4 (addresses, mailboxes, numbers, dates), written once.
+
+A neutral module: every door's protocol layer and the domain both use it, so neither imports the other.
+"""
 
 import re
 from datetime import date, datetime
