@@ -161,7 +161,7 @@ def accounts_create(
     api_user: str = typer.Option(None, "--api-user", envvar="SC_EMULATOR_ACCOUNT_API_USER", show_default=False,
                                  help="Trigger API_USER name (default: <userName>_trigger)."),
     api_key: str = typer.Option(None, "--api-key", envvar="SC_EMULATOR_ACCOUNT_API_KEY", show_default=False,
-                                help="Its apiKey (default: 16 random letters and digits)."),
+                                help="Its apiKey, 1-64 printable ASCII, no spaces (default: 16 random letters and digits)."),
     batch_api_user: str = typer.Option(None, "--batch-api-user", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_USER",
                                        show_default=False, help="Batch API_USER name (default: <userName>_batch)."),
     batch_api_key: str = typer.Option(None, "--batch-api-key", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_KEY",
@@ -192,7 +192,7 @@ def accounts_create(
     try:
         with store.session(write=True) as session:
             view = account_rules.create_account(store, session, {k: v for k, v in spec.items() if v is not None})
-    except account_rules.AccountClash as clash:
+    except (account_rules.AccountClash, account_rules.AccountInvalid) as clash:
         typer.echo(str(clash), err=True)
         raise typer.Exit(1) from clash
     if as_json:

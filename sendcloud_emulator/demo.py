@@ -25,7 +25,6 @@ from .domain.events import Emitter
 from .domain.outbox import Mail
 from .store.db import Store, utcnow
 
-ALNUM = string.ascii_letters + string.digits
 DAYS = 30
 
 LABELS = {
@@ -45,10 +44,6 @@ TEMPLATES = [  # invokeName, templateType (0 trigger, 1 batch), templateStat, zh
 # Delivery outcome of a mail older than a few minutes: (weight, event, subStats).
 OUTCOMES = [(90, "deliver", None), (5, "invalid", [401, 402, 403, 404, 405, 406, 406, 406, 407, 408, 409]),
             (5, "soft_bounce", [503, 504, 505, 506, 506, 507, 508, 509])]
-
-
-def _key(rng: random.Random, length: int = 16) -> str:
-    return "".join(rng.choice(ALNUM) for _ in range(length))
 
 
 def _slug(text: str, rng: random.Random) -> str:
@@ -86,10 +81,10 @@ def config(seed: int = 42, accounts: int = 2, locale: str = "zh_CN") -> dict:
         result.append({
             "userName": user,
             "apiUser": f"{user}_trigger",
-            "apiKey": _key(rng),
+            "apiKey": account_rules.random_key(rng=rng),
             "batchApiUser": f"{user}_batch",
-            "batchApiKey": _key(rng),
-            "appKey": _key(rng),
+            "batchApiKey": account_rules.random_key(rng=rng),
+            "appKey": account_rules.random_key(rng=rng),
             "domain": f"{''.join(rng.choice(string.ascii_lowercase) for _ in range(10))}.sendcloud.org",
             "email": f"admin@{site}.com",
             "phone": fake.phone_number(),
@@ -98,9 +93,9 @@ def config(seed: int = 42, accounts: int = 2, locale: str = "zh_CN") -> dict:
             "company": company,
             "domains": domains,
             "apiUsers": [
-                {"name": f"{user}_notice", "apiKey": _key(rng), "emailType": 0, "domain": domains[0]["name"],
+                {"name": f"{user}_notice", "apiKey": account_rules.random_key(rng=rng), "emailType": 0, "domain": domains[0]["name"],
                  "open": 1, "click": 1, "unsubscribe": 0},
-                {"name": f"{user}_market", "apiKey": _key(rng), "emailType": 1, "domain": domains[1]["name"],
+                {"name": f"{user}_market", "apiKey": account_rules.random_key(rng=rng), "emailType": 1, "domain": domains[1]["name"],
                  "open": 1, "click": 1, "unsubscribe": 1},
             ],
             "labels": rng.sample(LABELS[lang], 4),

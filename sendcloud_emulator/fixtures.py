@@ -64,6 +64,10 @@ def _configure(store: Store, session, account: accounts.Account, spec: dict, now
         session.add(domain)
         domains[domain.name_key] = domain
     for item in spec.get("apiUsers", []):
+        if not accounts.is_api_user_name(str(item.get("name"))):
+            raise accounts.AccountInvalid(f"apiUsers: name {item.get('name')!r} must match {accounts.API_USER_NAME}")
+        if item.get("apiKey") is not None and not accounts.is_key(str(item["apiKey"])):
+            raise accounts.AccountInvalid(f"apiUsers: apiKey of {item['name']} must match {accounts.KEY}")
         domain = domains.get(str(item.get("domain", "")).lower()) or accounts.find_domain(
             session, account.id, item.get("domain") or spec.get("domain") or "")
         if domain is None:

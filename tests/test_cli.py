@@ -11,9 +11,10 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
-from sendcloud_emulator import __version__
+from sendcloud_emulator import __version__, fixtures
 from sendcloud_emulator.app import create_app
 from sendcloud_emulator.cli import app
+from sendcloud_emulator.domain import accounts
 from sendcloud_emulator.settings import Settings
 from sendcloud_emulator.store.db import Store
 
@@ -111,6 +112,46 @@ def test_accounts_create_prints_credentials_and_json(db):
 def test_accounts_create_refuses_a_bad_review_mode(db):
     result = run("accounts", "create", "--template-review", "sometimes", "--database", db)
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--user-name", "bad name!"], "userName"),
+    (["--api-user", "ab"], "apiUser"),
+    (["--batch-api-user", "bad-name"], "batchApiUser"),
+    (["--api-key", "has space"], "apiKey"),
+    (["--app-key", "x" * 65], "appKey"),
+    (["--domain", "not a domain"], "domain"),
+])
+def test_accounts_create_applies_the_control_api_rules(db, args, field):
+    result = run("accounts", "create", *args, "--database", db)
+    assert result.exit_code == 1 and field in result.output, result.output
+    assert dump(db)["account"] == []  # nothing was created
+
+
+def test_accounts_create_takes_keys_the_control_api_takes(db):
+    result = run("accounts", "create", "--json", "--api-key", "dummy-key-1", "--batch-api-key", "test_key",
+                 "--app-key", "a!b~c", "--database", db)
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    assert (view["apiKey"], view["batchApiKey"], view["appKey"]) == ("dummy-key-1", "test_key", "a!b~c")
+
+
+@pytest.mark.parametrize("account, field", [
+    ({"apiUser": "ab"}, "apiUser"),
+    ({"userName": "bad name!"}, "userName"),
+    ({"apiKey": "has space"}, "apiKey"),
+    ({"quota": -1}, "quota"),
+    ({"apiUsers": [{"name": "ab", "domain": "fx.sendcloud.org"}]}, "apiUsers"),
+    ({"apiUsers": [{"name": "fx_extra", "apiKey": "a b", "domain": "fx.sendcloud.org"}]}, "apiKey"),
+])
+def test_fixtures_apply_the_control_api_rules(db, account, field):
+    store = Store(db)
+    store.create_schema()
+    spec = {"userName": "fx_user", "domain": "fx.sendcloud.org", **account}
+    with pytest.raises(accounts.AccountInvalid, match=field):
+        fixtures.load(store, {"accounts": [spec]})
+    store.engine.dispose()
+    assert dump(db)["account"] == []  # nothing of the refused account was kept
 
 
 def test_seed_loads_the_demo_fixtures(db):

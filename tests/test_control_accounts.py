@@ -145,6 +145,28 @@ def test_bad_create_body_is_400_never_422(client, body):
     assert isinstance(r.json()["detail"], str)
 
 
+@pytest.mark.parametrize("key", ["test_key", "dummy-key-1", "k", "!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "x" * 64])
+def test_keys_may_be_any_printable_ascii_without_spaces(client, key):
+    a = new_account(client, apiUser=f"pk_{S}_{len(key)}_{ord(key[0])}", apiKey=key, batchApiKey=key, appKey=key)
+    assert (a["apiKey"], a["batchApiKey"], a["appKey"]) == (key, key, key)
+    assert Api(client, a).code("userinfo/get") == 200 and Api(client, a).code("userinfo/get", batch=True) == 200
+    r = client.patch(f"/_emulator/accounts/{a['userName']}", json={"appKey": key[::-1]})
+    assert r.status_code == 200 and r.json()["appKey"] == key[::-1]
+
+
+@pytest.mark.parametrize("field", ["apiKey", "batchApiKey", "appKey"])
+@pytest.mark.parametrize("key", ["", "has space", "tab\there", "x" * 65, "ключ", "nul\u0000", "del\u007f"])
+def test_keys_outside_printable_ascii_are_400(client, field, key):
+    user_name = f"badkey_{S}_{uuid.uuid4().hex[:6]}"
+    r = client.post("/_emulator/accounts", json={"userName": user_name, field: key})
+    assert r.status_code == 400, r.text
+    assert field in r.json()["detail"]
+    assert client.get(f"/_emulator/accounts/{user_name}").status_code == 404
+    if field == "appKey":
+        a = new_account(client)
+        assert client.patch(f"/_emulator/accounts/{a['userName']}", json={"appKey": key}).status_code == 400
+
+
 def test_list_and_show(client):
     a = new_account(client)
     rows = client.get("/_emulator/accounts").json()

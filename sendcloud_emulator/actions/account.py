@@ -9,7 +9,6 @@ from .. import values
 from . import declare
 
 _VERIFY = re.compile(r"([<>]?)([0-9]+)")
-_API_USER_NAME = re.compile(r"[A-Za-z0-9_]{6,32}")
 
 
 def _domain_view(ctx: Ctx, domain: accounts.Domain) -> dict:
@@ -116,7 +115,7 @@ def apiuser_add(ctx: Ctx) -> dict:
     """Create an API_USER bound to one of the account's domains; its key is shown only here."""
     p = ctx.params
     name = p.token("name", required=True, empty=41110)
-    if not _API_USER_NAME.fullmatch(name):
+    if not accounts.is_api_user_name(name):
         raise ApiError(41111)
     if accounts.api_user_name_taken(ctx.session, name):
         raise ApiError(41119)

@@ -3,54 +3,21 @@
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from ..domain import accounts
-from .. import values
 from ..values import INT_MAX
 from . import ADMIN, TAG, ServicesDep
 
 router = APIRouter(prefix="/_emulator/accounts", tags=[TAG], dependencies=ADMIN)
 
-NAME = r"^[A-Za-z0-9_]{6,32}$"
-KEY = r"^[A-Za-z0-9]{1,64}$"
-
-
-class AccountIn(BaseModel):
-    userName: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
-    apiUser: str | None = Field(default=None, pattern=NAME)
-    apiKey: str | None = Field(default=None, pattern=KEY)
-    batchApiUser: str | None = Field(default=None, pattern=NAME)
-    batchApiKey: str | None = Field(default=None, pattern=KEY)
-    appKey: str | None = Field(default=None, pattern=KEY)
-    domain: str | None = Field(default=None, max_length=250)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=64)
-    quota: int | None = Field(default=None, ge=0, le=INT_MAX)
-    templateReview: Literal["auto", "manual"] | None = None
-    rateLimitPerMinute: int | None = Field(default=None, ge=1, le=INT_MAX)
-
-    @field_validator("domain")
-    @classmethod
-    def _domain_name(cls, value: str | None) -> str | None:
-        if value is not None and not values.is_domain_name(value):
-            raise ValueError("domain must be a domain name")
-        return value
-
-    @field_validator("email", "phone")
-    @classmethod
-    def _no_nul(cls, value: str | None) -> str | None:
-        if value is not None and "\x00" in value:
-            raise ValueError("must not contain NUL")
-        return value
-
 
 class AccountPatch(BaseModel):
     quota: int | None = Field(default=None, ge=0, le=INT_MAX)
     templateReview: Literal["auto", "manual"] | None = None
-    appKey: str | None = Field(default=None, pattern=KEY)
+    appKey: str | None = Field(default=None, pattern=accounts.KEY)
     rateLimitPerMinute: int | None = Field(default=None, ge=0, le=INT_MAX)  # 0 removes the limit
 
 
@@ -62,12 +29,12 @@ def _get(session, user_name: str) -> accounts.Account:
 
 
 @router.post("", status_code=201)
-def create(body: AccountIn, services: ServicesDep) -> dict:
+def create(body: accounts.AccountSpec, services: ServicesDep) -> dict:
     """Create an account with a test domain, a trigger and a batch API_USER; missing values are generated."""
     try:
         with services.store.session(write=True) as session:
             return accounts.create_account(services.store, session, body.model_dump(exclude_none=True))
-    except accounts.AccountClash as clash:
+    except (accounts.AccountClash, accounts.AccountInvalid) as clash:
         raise HTTPException(status_code=400, detail=str(clash)) from clash
     except IntegrityError as clash:  # a concurrent create took the userName or a name first
         raise HTTPException(status_code=400, detail="userName or apiUser already exists") from clash

@@ -2,29 +2,100 @@
 
 import base64
 import hashlib
+import random
 import re
 import secrets
 import string
 import uuid
 from datetime import datetime
+from typing import Literal
 
+from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import Field as Rule
 from sqlalchemy import UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
+from .. import values
 from ..codes import ApiError
 from ..store.db import Store, utcnow
 
-ALNUM = string.ascii_letters + string.digits
 DEFAULT_QUOTA = 10000
 MAX_DOMAINS = 5
 MAX_API_USERS = 10
 VERIFY_ALL = 31
 CNAME_BIT = 8
 
+# Names and keys: each rule is written here once, for the API, the control API, the CLI and fixtures.
+API_USER_NAME = r"^[A-Za-z0-9_]{6,32}$"  # apiuser/add (api.md §2.7)
+USER_NAME = r"^[A-Za-z0-9_.@-]{1,64}$"
+KEY = r"^[!-~]{1,64}$"  # printable ASCII without spaces: teams reuse keys such as `dummy-key-1`
+KEY_ALPHABET = string.ascii_letters + string.digits  # of every key, token and name part we generate
 
-def random_key(length: int = 16) -> str:
-    return "".join(secrets.choice(ALNUM) for _ in range(length))
+
+def is_api_user_name(name: str) -> bool:
+    return re.fullmatch(API_USER_NAME[1:-1], name) is not None
+
+
+def is_key(key: str) -> bool:
+    return re.fullmatch(KEY[1:-1], key) is not None
+
+
+def random_key(length: int = 16, rng: random.Random | None = None) -> str:
+    """`length` letters and digits: from `rng` when given (seeded demo data), else from the OS.
+
+    Unbiased: OS bytes ≥ 248 are skipped, so each of the 62 letters is equally likely.
+    """
+    if rng is not None:
+        return "".join(rng.choice(KEY_ALPHABET) for _ in range(length))
+    found: list[str] = []
+    while len(found) < length:
+        found.extend(KEY_ALPHABET[b % 62] for b in secrets.token_bytes(length + 8) if b < 248)
+    return "".join(found[:length])
+
+
+class AccountSpec(BaseModel):
+    """What a new account may be given; absent values are generated (control-api.md Accounts)."""
+
+    userName: str | None = Rule(default=None, pattern=USER_NAME)
+    apiUser: str | None = Rule(default=None, pattern=API_USER_NAME)
+    apiKey: str | None = Rule(default=None, pattern=KEY)
+    batchApiUser: str | None = Rule(default=None, pattern=API_USER_NAME)
+    batchApiKey: str | None = Rule(default=None, pattern=KEY)
+    appKey: str | None = Rule(default=None, pattern=KEY)
+    domain: str | None = Rule(default=None, max_length=250)
+    email: str | None = Rule(default=None, max_length=254)
+    phone: str | None = Rule(default=None, max_length=64)
+    quota: int | None = Rule(default=None, ge=0, le=values.INT_MAX)
+    templateReview: Literal["auto", "manual"] | None = None
+    rateLimitPerMinute: int | None = Rule(default=None, ge=1, le=values.INT_MAX)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_name(cls, value: str | None) -> str | None:
+        if value is not None and not values.is_domain_name(value):
+            raise ValueError("domain must be a domain name")
+        return value
+
+    @field_validator("email", "phone")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL")
+        return value
+
+
+class AccountInvalid(ValueError):
+    """A value that breaks a rule of AccountSpec or of apiuser/add (control API answers 400)."""
+
+
+def check_spec(spec: dict) -> AccountSpec:
+    """The spec's account fields under the rules of AccountSpec (other keys, e.g. fixtures' lists, pass)."""
+    try:
+        return AccountSpec.model_validate(spec)
+    except ValidationError as error:
+        # one line naming each refused field, e.g. `apiUser: String should match pattern …`
+        raise AccountInvalid("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())) from None
 
 
 class Account(SQLModel, table=True):
@@ -84,6 +155,7 @@ def authenticate(session: Session, api_user: str | None, api_key: str | None) ->
 # accounts ---------------------------------------------------------------------------------------
 def create_account(store: Store, session: Session, spec: dict) -> dict:
     """Create an account with its test domain and two API_USERs; returns the control-API view."""
+    check_spec(spec)
     user_name = spec.get("userName") or f"user_{random_key(8).lower()}"
     trigger = spec.get("apiUser") or _generated_api_user(session, user_name, "_trigger")
     batch = spec.get("batchApiUser") or _generated_api_user(session, user_name, "_batch")
@@ -95,8 +167,6 @@ def create_account(store: Store, session: Session, spec: dict) -> dict:
         if session.exec(select(ApiUser).where(ApiUser.name == name)).first():
             raise AccountClash(f"apiUser {name!r} already exists")
     review = spec.get("templateReview") or "auto"
-    if review not in ("auto", "manual"):
-        raise AccountClash("templateReview must be auto or manual")
     account = Account(
         id=store.next_id(session, "account", first=1001),
         user_name=user_name,

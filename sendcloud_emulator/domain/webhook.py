@@ -9,8 +9,6 @@ live in the store and survive a restart; each HTTP attempt is a `WebhookAttempt`
 import hashlib
 import hmac
 import json
-import secrets
-import string
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -18,13 +16,13 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
+from .accounts import random_key
 from ..store.db import TRAFFIC_TABLES
 
 # name → code, in the order of §2.18 (also the order names are rendered in)
 EVENT_CODES = {"request": 18, "deliver": 1, "report_spam": 3, "invalid": 4, "soft_bounce": 5,
                "click": 10, "open": 11, "unsubscribe": 12}
 CODE_NAMES = {str(code): name for name, code in EVENT_CODES.items()}
-ALNUM = string.ascii_letters + string.digits
 RETRY_MINUTES = (1, 2, 4, 8, 16)
 MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
 TIMEOUT_SECONDS = 3.0
@@ -191,19 +189,11 @@ def sign(app_key: str, timestamp: str, token: str) -> str:
     return hmac.new(app_key.encode("utf-8"), (timestamp + token).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def random_token(length: int) -> str:
-    """`length` random ASCII letters and digits (unbiased: bytes ≥ 248 are skipped)."""
-    found: list[str] = []
-    while len(found) < length:
-        found.extend(ALNUM[b % 62] for b in secrets.token_bytes(length + 8) if b < 248)
-    return "".join(found[:length])
-
-
 def delivery_row(account_id: int, app_key: str, url: str, event: str, fields: dict[str, str], when: datetime,
                  email_id: str | None = None, message_id: str | None = None) -> dict:
     """The values of one WebhookDelivery (inserted in bulk by the pipeline): the payload is fixed here."""
     timestamp = str(int(when.timestamp() * 1000))
-    token = random_token(50)
+    token = random_key(50)
     payload = {"event": event, "timestamp": timestamp, "token": token,
                "signature": sign(app_key, timestamp, token), **fields}
     return {"account_id": account_id, "url": url, "event": event, "email_id": email_id, "message_id": message_id,
