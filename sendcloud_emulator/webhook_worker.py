@@ -1,7 +1,9 @@
 """The background sender of webhook callbacks (api.md §5, control-api.md "Webhook deliveries").
 
-Deliveries are queued in the store inside the event's transaction; this worker (one asyncio task in
-the server's event loop) claims the due ones, POSTs them and records each attempt. It never runs in
+Deliveries are queued in the store inside the event's transaction; this worker (asyncio tasks in
+the server's event loop) claims the due ones in batches, POSTs each URL's callbacks in event order
+on a kept-alive connection (URLs in parallel) and records the attempts of a batch in one
+transaction. It never runs in
 a request's path: `wake()` (thread-safe) is called after a commit that queued callbacks, and the
 worker also polls, so pending retries of a previous run are picked up after a restart. A claim
 moves `next_attempt_at` forward by a lease inside a write transaction, so several server processes
@@ -13,115 +15,139 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
-from sqlmodel import select
+from sqlalchemy import bindparam, func, select, update
 
 from .domain import events, webhook
 from .store.db import Store, utcnow
 
 log = logging.getLogger("sendcloud_emulator.webhooks")
 POLL_SECONDS = 1.0
-LEASE = timedelta(minutes=5)  # longer than a batch to one URL can take (BATCH × 3 s)
-BATCH = 50
-CONCURRENCY = 32
+LEASE = timedelta(minutes=5)  # claimed but not recorded: not due again for this long (a crash frees it then)
+BATCH = 500  # deliveries claimed in one transaction
+BACKLOG = 2000  # claimed, unsent deliveries held in memory at most
+CONCURRENCY = 32  # URLs served at once
 
 
 @dataclass
 class Claimed:
     id: int
+    account_id: int
     url: str
     payload: dict
     attempt: int  # the number of this attempt (1-based)
 
 
-def claim_due(store: Store, busy: frozenset[str] = frozenset()) -> tuple[list[Claimed], float | None]:
-    """Lease the due deliveries of URLs not `busy`; also say in how many seconds the next one is due."""
+@dataclass
+class Outcome:
+    job: Claimed
+    status_code: int | None
+    error: str | None
+    sent_at: datetime
+
+
+def claim_due(store: Store, limit: int = BATCH) -> tuple[list[Claimed], float | None]:
+    """Lease up to `limit` due deliveries, oldest first; also say in how many seconds the next one is due."""
     now = utcnow()
-    claimed = []
-    with store.session() as session:  # a cheap read first: idle polls take no write lock
-        following = _next_due(session, busy)
+    with store.session() as session:  # a cheap read first (indexed): idle polls take no write lock
+        following = _next_due(session)
     if following is None or _aware(following) > now:
-        return claimed, None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
+        return [], None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
+    table = webhook.WebhookDelivery.__table__
+    c = table.c
     with store.session(write=True) as session:
-        due = session.exec(
-            select(webhook.WebhookDelivery)
-            .where(webhook.WebhookDelivery.status == "pending", webhook.WebhookDelivery.next_attempt_at <= now,
-                   *_not_busy(busy))
-            .order_by(webhook.WebhookDelivery.next_attempt_at, webhook.WebhookDelivery.id)
-            .limit(BATCH).with_for_update(skip_locked=True)
-        ).all()
-        for row in due:
-            row.next_attempt_at = now + LEASE
-            session.add(row)
-            claimed.append(Claimed(row.id, row.url, json.loads(row.payload), row.attempts + 1))
-        following = _next_due(session, busy | {job.url for job in claimed})
+        query = (select(c.id, c.account_id, c.url, c.payload, c.attempts)
+                 .where(c.status == "pending", c.next_attempt_at <= now)
+                 .order_by(c.next_attempt_at, c.id).limit(limit))
+        if store.dialect == "postgresql":  # another process may be claiming too
+            query = query.with_for_update(skip_locked=True)
+        rows = session.execute(query).all()
+        claimed = [Claimed(row.id, row.account_id, row.url, json.loads(row.payload), row.attempts + 1) for row in rows]
+        ids = [job.id for job in claimed]
+        for start in range(0, len(ids), 500):
+            session.execute(update(table).where(c.id.in_(ids[start:start + 500])).values(next_attempt_at=now + LEASE))
+        following = _next_due(session)
     wait = None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
     return claimed, wait
 
 
-def _not_busy(busy) -> list:
-    return [webhook.WebhookDelivery.url.not_in(sorted(busy))] if busy else []
-
-
-def _next_due(session, busy):
-    return session.exec(
-        select(webhook.WebhookDelivery.next_attempt_at)
-        .where(webhook.WebhookDelivery.status == "pending", *_not_busy(busy))
-        .order_by(webhook.WebhookDelivery.next_attempt_at).limit(1)
-    ).first()
+def _next_due(session):
+    """The earliest next attempt of a pending delivery (served by the (status, next_attempt_at) index)."""
+    c = webhook.WebhookDelivery.__table__.c
+    return session.execute(select(func.min(c.next_attempt_at)).where(c.status == "pending")).scalar()
 
 
 def _aware(moment):
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def record_attempt(store: Store, job: Claimed, status_code: int | None, error: str | None, scale: float) -> None:
-    sent_at = utcnow()
+def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None:
+    """Record a batch of attempts in one transaction: each delivery's new state and one attempt row each."""
+    table, attempts = webhook.WebhookDelivery.__table__, webhook.WebhookAttempt.__table__
+    c = table.c
     with store.session(write=True) as session:
-        delivery = session.get(webhook.WebhookDelivery, job.id)
-        if delivery is None or delivery.status != "pending":  # wiped by a reset meanwhile
-            return
-        delivery.attempts = job.attempt
-        if status_code == 200:
-            delivery.status, delivery.next_attempt_at, outcome = "delivered", None, "delivered"
-        else:
-            delay = webhook.retry_delay(job.attempt, scale)
-            if delay is None:
-                delivery.status, delivery.next_attempt_at, outcome = "failed", None, "failed"
+        current = {}
+        ids = sorted({o.job.id for o in outcomes})
+        for start in range(0, len(ids), 500):
+            for row in session.execute(select(c.id, c.status, c.account_id, c.url, c.event)
+                                       .where(c.id.in_(ids[start:start + 500]))):
+                current[row.id] = row
+        changes, rows = [], []
+        for outcome in outcomes:
+            job, row = outcome.job, current.get(outcome.job.id)
+            if row is None or row.status != "pending":  # wiped by a reset meanwhile
+                continue
+            status, next_at = "pending", None
+            if outcome.status_code == 200:
+                status, result = "delivered", "delivered"
             else:
-                delivery.next_attempt_at, outcome = sent_at + delay, "retrying"
-        session.add(delivery)
-        session.add(webhook.WebhookAttempt(account_id=delivery.account_id, delivery_id=delivery.id, url=delivery.url,
-                                           event=delivery.event, attempt=job.attempt, status_code=status_code,
-                                           error=error, status=outcome, sent_at=sent_at,
-                                           next_attempt_at=delivery.next_attempt_at))
+                delay = webhook.retry_delay(job.attempt, scale)
+                if delay is None:
+                    status, result = "failed", "failed"
+                else:
+                    next_at, result = outcome.sent_at + delay, "retrying"
+            changes.append({"b_id": job.id, "b_attempts": job.attempt, "b_status": status, "b_next": next_at})
+            rows.append({"account_id": row.account_id, "delivery_id": job.id, "url": row.url, "event": row.event,
+                         "attempt": job.attempt, "status_code": outcome.status_code, "error": outcome.error,
+                         "status": result, "sent_at": outcome.sent_at, "next_attempt_at": next_at})
+        if changes:
+            session.execute(update(table).where(c.id == bindparam("b_id")).values(
+                attempts=bindparam("b_attempts"), status=bindparam("b_status"), next_attempt_at=bindparam("b_next")),
+                changes)
+            session.execute(attempts.insert(), rows)
 
 
 def release(store: Store, jobs: list[Claimed]) -> None:
     """Give claimed deliveries back (their attempt was never made): due now instead of after the lease."""
     now = utcnow()
+    table = webhook.WebhookDelivery.__table__
+    c = table.c
     with store.session(write=True) as session:
         for job in jobs:
-            delivery = session.get(webhook.WebhookDelivery, job.id)
-            if delivery is not None and delivery.status == "pending" and delivery.attempts == job.attempt - 1:
-                delivery.next_attempt_at = now
-                session.add(delivery)
+            session.execute(update(table).where(c.id == job.id, c.status == "pending", c.attempts == job.attempt - 1)
+                            .values(next_attempt_at=now))
 
 
 class WebhookWorker:
+    """Claims due deliveries in batches; one sender per URL posts that URL's callbacks one after the other,
+    in claim (= event) order, on its kept-alive connection; a recorder writes finished attempts in batches."""
+
     def __init__(self, store: Store, retry_scale: float):
         self.store = store
         self.retry_scale = retry_scale
         self.loop: asyncio.AbstractEventLoop | None = None
         self.event: asyncio.Event | None = None
         self.task: asyncio.Task | None = None
-        self.running: set[asyncio.Task] = set()
-        self.busy: set[str] = set()  # URLs with a batch in flight (not claimed again meanwhile)
+        self.queues: dict[str, deque[Claimed]] = {}  # URL → its claimed callbacks, in order
+        self.senders: dict[str, asyncio.Task] = {}
         self.unsent: dict[int, Claimed] = {}  # claimed deliveries whose attempt is not recorded yet
+        self.outcomes: list[Outcome] = []  # attempts made, not recorded yet
+        self.recorder: asyncio.Task | None = None
         self.client: httpx.AsyncClient | None = None
         self.stopping = False
 
@@ -133,7 +159,8 @@ class WebhookWorker:
         self.loop = asyncio.get_running_loop()
         self.event = asyncio.Event()
         self.client = httpx.AsyncClient(timeout=webhook.TIMEOUT_SECONDS, trust_env=False,
-                                        limits=httpx.Limits(max_connections=CONCURRENCY))
+                                        limits=httpx.Limits(max_connections=CONCURRENCY * 2,
+                                                            max_keepalive_connections=CONCURRENCY * 2))
         self.semaphore = asyncio.Semaphore(CONCURRENCY)
         self.task = asyncio.create_task(self._run(), name="webhook-worker")
         threading.Thread(target=_warm_up, name="ua-warm-up", daemon=True).start()
@@ -147,16 +174,24 @@ class WebhookWorker:
                 await self.task
             except (asyncio.CancelledError, Exception):
                 pass
-        for job in list(self.running):
-            job.cancel()
-        if self.running:
-            await asyncio.gather(*self.running, return_exceptions=True)
+        senders = list(self.senders.values())
+        for sender in senders:
+            sender.cancel()
+        if senders:
+            await asyncio.gather(*senders, return_exceptions=True)
+        if self.recorder is not None:
+            await asyncio.gather(self.recorder, return_exceptions=True)
+        try:
+            await self._record()  # attempts made: recorded, not sent again
+        except Exception:
+            log.exception("could not record webhook attempts")
         if self.unsent:  # claimed but never tried: due again at once after a restart, not after the lease
             try:
                 await asyncio.to_thread(release, self.store, list(self.unsent.values()))
             except Exception:
                 log.exception("could not release claimed webhook deliveries")
             self.unsent.clear()
+        self.queues.clear()
         if self.client is not None:
             await self.client.aclose()
         self.task = self.client = None
@@ -171,25 +206,44 @@ class WebhookWorker:
         except RuntimeError:  # the loop is shutting down
             pass
 
+    def forget(self, account_id: int | None = None) -> None:
+        """Thread-safe: drop the claimed, unsent callbacks of an account (every account: None) after a reset."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        def drop():
+            for url, queue in self.queues.items():
+                kept = deque(job for job in queue if account_id is not None and job.account_id != account_id)
+                for job in queue:
+                    if job not in kept:
+                        self.unsent.pop(job.id, None)
+                self.queues[url] = kept
+
+        try:
+            loop.call_soon_threadsafe(drop)
+        except RuntimeError:
+            pass
+
     async def _run(self) -> None:
         while not self.stopping:
-            try:
-                claimed, wait = await asyncio.to_thread(claim_due, self.store, frozenset(self.busy))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("could not read pending webhook deliveries")
-                claimed, wait = [], POLL_SECONDS
-            by_url: dict[str, list[Claimed]] = {}  # one URL's callbacks go out in event order; URLs in parallel
-            for job in claimed:
+            claimed, wait = [], POLL_SECONDS
+            room = BACKLOG - len(self.unsent)
+            if room > 0:
+                try:
+                    claimed, wait = await asyncio.to_thread(claim_due, self.store, min(BATCH, room))
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("could not read pending webhook deliveries")
+                    claimed, wait = [], POLL_SECONDS
+            for job in claimed:  # claimed in (due time, id) order: each URL's queue stays in event order
                 self.unsent[job.id] = job
-                by_url.setdefault(job.url, []).append(job)
-            for url, jobs in by_url.items():
-                self.busy.add(url)
-                task = asyncio.create_task(self._attempt_all(url, jobs))
-                self.running.add(task)
-                task.add_done_callback(self.running.discard)
-            if len(claimed) == BATCH:
+                self.queues.setdefault(job.url, deque()).append(job)
+                if job.url not in self.senders:
+                    sender = asyncio.create_task(self._send_all(job.url))
+                    self.senders[job.url] = sender
+            if claimed and len(claimed) == min(BATCH, room):
                 continue
             timeout = POLL_SECONDS if wait is None else min(wait, POLL_SECONDS)
             try:
@@ -198,36 +252,66 @@ class WebhookWorker:
                 pass
             self.event.clear()
 
-    async def _attempt_all(self, url: str, jobs: list[Claimed]) -> None:
-        """A URL's callbacks go out one after the other, in order; no other batch for it meanwhile."""
+    async def _send_all(self, url: str) -> None:
+        """One URL's callbacks, one after the other in queue order (a later one waits for the earlier answer)."""
         try:
-            for job in jobs:
-                await self._attempt(job)
+            async with self.semaphore:
+                queue = self.queues.get(url)
+                while queue:
+                    job = queue.popleft()
+                    outcome = await self._attempt(job)
+                    self.outcomes.append(outcome)
+                    if self.recorder is None or self.recorder.done():
+                        self.recorder = asyncio.create_task(self._record_loop())
+                    queue = self.queues.get(url)
         finally:
-            self.busy.discard(url)
-            self.wake()
+            self.senders.pop(url, None)
+            if not self.queues.get(url):
+                self.queues.pop(url, None)
+            elif not self.stopping:  # refilled after the loop ended: serve it
+                self.senders[url] = asyncio.create_task(self._send_all(url))
 
-    async def _attempt(self, job: Claimed) -> None:
-        status_code, error = None, None
-        async with self.semaphore:
+    async def _record_loop(self) -> None:
+        """Group commit: every attempt finished while the previous batch was being written goes in the next."""
+        while self.outcomes:
             try:
-                response = await asyncio.wait_for(self.client.post(  # 3 s for the whole exchange
-                    job.url, content=urlencode(job.payload).encode("utf-8"),
-                    headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
-                    timeout=webhook.TIMEOUT_SECONDS)
-                status_code = response.status_code
-                if status_code != 200:
-                    error = f"HTTP {status_code}"
-            except (httpx.TimeoutException, TimeoutError):
-                error = f"no answer within {webhook.TIMEOUT_SECONDS:g} s"
-            except Exception as exc:  # connection refused, bad host, …
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                await self._record()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("could not record webhook attempts")
+                await asyncio.sleep(POLL_SECONDS)
+
+    async def _record(self) -> None:
+        if not self.outcomes:
+            return
+        batch, self.outcomes = self.outcomes, []
         try:
-            await asyncio.to_thread(record_attempt, self.store, job, status_code, error, self.retry_scale)
-            self.unsent.pop(job.id, None)
-        except Exception:
-            log.exception("could not record a webhook attempt")
-        self.wake()
+            await asyncio.to_thread(record_attempts, self.store, batch, self.retry_scale)
+        except BaseException:
+            self.outcomes[:0] = batch  # not written: keep them for the next try
+            raise
+        for outcome in batch:
+            self.unsent.pop(outcome.job.id, None)
+        self.wake()  # retries may be due, and there is room for more claims
+
+    async def _attempt(self, job: Claimed) -> Outcome:
+        status_code, error = None, None
+        try:
+            response = await asyncio.wait_for(self.client.post(  # 3 s for the whole exchange
+                job.url, content=urlencode(job.payload).encode("utf-8"),
+                headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
+                timeout=webhook.TIMEOUT_SECONDS)
+            status_code = response.status_code
+            if status_code != 200:
+                error = f"HTTP {status_code}"
+        except (httpx.TimeoutException, TimeoutError):
+            error = f"no answer within {webhook.TIMEOUT_SECONDS:g} s"
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # connection refused, bad host, …
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return Outcome(job, status_code, error, utcnow())
 
 
 def _warm_up() -> None:

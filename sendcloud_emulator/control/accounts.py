@@ -79,5 +79,8 @@ def delete(user_name: str, services: ServicesDep) -> Response:
         account = _get(session, user_name)
         accounts.delete_account_rows(session, account.id)
         session.delete(account)
+    worker = getattr(services, "webhook_worker", None)
+    if worker is not None:  # the callbacks it holds in memory are gone with their rows
+        worker.forget(account.id)
     services.rate_limiter.clear(account.id)
     return Response(status_code=204)

@@ -27,6 +27,7 @@ def reset(services: ServicesDep, account: str | None = Query(default=None)) -> R
     """Wipe everything and reload the start-up fixtures, or with ?account= only that account's traffic."""
     if account is None:
         services.store.wipe()
+        _forget_callbacks(services, None)
         services.faults.clear()
         services.rate_limiter.clear()
         services.load_fixtures()
@@ -36,8 +37,16 @@ def reset(services: ServicesDep, account: str | None = Query(default=None)) -> R
         if found is None:
             raise HTTPException(status_code=404, detail="no such account")
         accounts.delete_account_rows(session, found.id, only=TRAFFIC_TABLES)
+    _forget_callbacks(services, found.id)
     services.rate_limiter.clear(found.id)
     return Response(status_code=204)
+
+
+def _forget_callbacks(services, account_id: int | None) -> None:
+    """Callbacks the webhook worker holds in memory are gone with their rows."""
+    worker = getattr(services, "webhook_worker", None)
+    if worker is not None:
+        worker.forget(account_id)
 
 
 class VerifyBody(BaseModel):

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
@@ -42,6 +42,8 @@ class WebhookConfig(SQLModel, table=True):
 class WebhookDelivery(SQLModel, table=True):
     """One callback (one event to one URL), pending until it succeeds or runs out of attempts."""
 
+    # the worker's "what is due next" reads this index, not every delivered row
+    __table_args__ = (Index("ix_webhookdelivery_due", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     url: str

@@ -3,11 +3,18 @@
 Caps and uniqueness rules must hold when requests race, also across server processes sharing one
 database. A write transaction therefore serialises per account: SQLite takes the database write
 lock up front (BEGIN IMMEDIATE); PostgreSQL locks the account row (SELECT … FOR UPDATE).
+
+On SQLite the write transactions of one process also queue on one in-process lock (first come,
+first served) before BEGIN IMMEDIATE, so a writer waits on that lock instead of in SQLite's busy
+handler, which sleeps and retries (milliseconds each time) and lets late writers overtake early
+ones. The busy handler still arbitrates between processes sharing one file.
 """
 
 import importlib
 import pkgutil
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,6 +41,43 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class WriterQueue:
+    """A first-come-first-served lock, re-entrant per thread (a nested write session does not wait on itself)."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._guard:
+            if self._owner == me:
+                self._depth += 1
+                return
+            if self._owner is None and not self._waiting:
+                self._owner, self._depth = me, 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the previous owner when it hands over
+        with self._guard:
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._guard:
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._waiting:
+                self._owner = -1  # handed over: nobody else may take it before the next in line
+                self._waiting.popleft().release()
+            else:
+                self._owner = None
+
+
 class Store:
     def __init__(self, url: str):
         self.url = make_url(url)
@@ -48,6 +92,7 @@ class Store:
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
         self._write_engine = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        self.writers = WriterQueue() if self.dialect == "sqlite" else None
 
     def _configure_sqlite(self) -> None:
         @event.listens_for(self.engine, "connect")
@@ -73,12 +118,14 @@ class Store:
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274001)")
                 SQLModel.metadata.create_all(connection)
                 add_missing_columns(connection)
+                create_missing_indexes(connection)
             return
         for attempt in range(20):  # several processes may start at once against one database
             try:
                 with self._write_engine.begin() as connection:
                     SQLModel.metadata.create_all(connection)
                     add_missing_columns(connection)
+                    create_missing_indexes(connection)
                 return
             except OperationalError:
                 if attempt == 19:
@@ -99,6 +146,19 @@ class Store:
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any exception."""
+        if write and self.writers is not None:
+            self.writers.acquire()
+            try:
+                with self._session(True) as session:
+                    yield session
+            finally:
+                self.writers.release()
+            return
+        with self._session(write) as session:
+            yield session
+
+    @contextmanager
+    def _session(self, write: bool) -> Iterator[Session]:
         with Session(self._write_engine if write else self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -143,6 +203,13 @@ def add_missing_columns(connection) -> None:
             for index in table.indexes:
                 if [c.name for c in index.columns] == [column.name]:
                     index.create(connection, checkfirst=True)
+
+
+def create_missing_indexes(connection) -> None:
+    """Indexes added to a table after a database was created (create_all only creates missing tables)."""
+    for table in SQLModel.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(connection, checkfirst=True)
 
 
 def load_table_modules() -> None:
