@@ -42,6 +42,7 @@ def _settings(database: str | None, **values):
 
 
 def _store(database: str | None):
+    from . import domain  # noqa: F401 (importing it registers every table)
     from .store.db import Store
 
     store = Store(_settings(database).database_url)

@@ -18,7 +18,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
 from ..codes import ApiError
-from ..store.db import Store, utcnow
+from ..store.db import Store, lock_table, utcnow
 
 DEFAULT_QUOTA = 10000
 MAX_DOMAINS = 5
@@ -98,6 +98,7 @@ def check_spec(spec: dict) -> AccountSpec:
         raise AccountInvalid("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())) from None
 
 
+@lock_table
 class Account(SQLModel, table=True):
     id: int = Field(primary_key=True)  # the accountNo of messageIds
     user_name: str = Field(unique=True, max_length=64)

@@ -10,8 +10,6 @@ handler, which sleeps and retries (milliseconds each time) and lets late writers
 ones. The busy handler still arbitrates between processes sharing one file.
 """
 
-import importlib
-import pkgutil
 import threading
 import time
 from collections import deque
@@ -23,10 +21,19 @@ from pathlib import Path
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Field, Session, SQLModel, create_engine
+from sqlmodel import Field, Session, SQLModel, create_engine, select
 
+# The store knows no table of the domain: each table registers itself with SQLModel's metadata when
+# its module is imported (importing the domain package imports them all), and says here what it is.
 # Tables whose rows are an account's traffic (wiped by reset?account=…); domain modules add theirs.
 TRAFFIC_TABLES: set[str] = set()
+_LOCK_TABLE: list[type[SQLModel]] = []  # the table with one row per account, locked to serialise its writers
+
+
+def lock_table(model: type[SQLModel]) -> type[SQLModel]:
+    """Class decorator for the table whose row per account `Store.lock_account` locks."""
+    _LOCK_TABLE[:] = [model]
+    return model
 
 
 class Counter(SQLModel, table=True):
@@ -111,7 +118,8 @@ class Store:
 
     # schema -----------------------------------------------------------------------------------
     def create_schema(self) -> None:
-        load_table_modules()
+        if not _LOCK_TABLE:
+            raise RuntimeError("no tables registered: import sendcloud_emulator.domain before create_schema")
         if self.dialect == "postgresql":
             # Several processes may start at once: one creates the tables, the others wait for it.
             with self.engine.begin() as connection:
@@ -129,10 +137,6 @@ class Store:
                 return
             except OperationalError:
                 if attempt == 19:
-                    raise
-                time.sleep(0.1)
-            except Exception as exc:  # PostgreSQL: a concurrent CREATE of the same table
-                if "already exists" not in str(exc) or attempt == 19:
                     raise
                 time.sleep(0.1)
 
@@ -170,7 +174,8 @@ class Store:
     def lock_account(self, session: Session, account_id: int) -> None:
         """Serialise writers of one account (SQLite is already serialised by BEGIN IMMEDIATE)."""
         if self.dialect != "sqlite":
-            session.exec(text("SELECT id FROM account WHERE id = :id FOR UPDATE").bindparams(id=account_id))
+            table = _LOCK_TABLE[0]
+            session.exec(select(table.id).where(table.id == account_id).with_for_update())
 
     def next_id(self, session: Session, name: str, first: int = 1) -> int:
         row = session.exec(
@@ -210,11 +215,3 @@ def create_missing_indexes(connection) -> None:
     for table in SQLModel.metadata.sorted_tables:
         for index in table.indexes:
             index.create(connection, checkfirst=True)
-
-
-def load_table_modules() -> None:
-    """Import every domain module so that its SQLModel tables are registered."""
-    from .. import domain
-
-    for info in pkgutil.iter_modules(domain.__path__):
-        importlib.import_module(f"{domain.__name__}.{info.name}")
