@@ -19,6 +19,7 @@ from .context import Ctx, Reply
 from .domain.accounts import authenticate
 from .openapi import build_openapi
 from .protocol.body import build_params
+from .protocol.declaration import drift
 from .protocol.envelope import envelope, http_envelope
 from .protocol.params import Params
 from .routes import ACTION_INDEX, Action, control_routers
@@ -154,6 +155,22 @@ async def read_capped(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def run_declared(entry: Action, ctx: Ctx):
+    """The handler, its reads checked against its declaration, and its answer code too."""
+    declaration = entry.handler.declaration
+    where = f"{entry.module}/{entry.action}"
+    ctx.params.bind(declaration, where)
+    try:
+        result = entry.handler(ctx)
+    except ApiError as error:
+        if error.code not in declaration.codes:
+            drift(f"{where} answers {error.code}, which it does not declare")
+        raise
+    if isinstance(result, Reply) and result.code not in declaration.codes:
+        drift(f"{where} answers {result.code}, which it does not declare")
+    return result
+
+
 def execute(services: Services, entry: Action, params: Params):
     """Steps 2–6 of api.md §1.6 in one transaction: a failed request stores nothing."""
     settings, store = services.settings, services.store
@@ -178,7 +195,7 @@ def execute(services: Services, entry: Action, params: Params):
                 session.refresh(account)
             ctx = Ctx(store=store, session=session, settings=settings, params=params, account=account,
                       api_user=api_user, now=utcnow(), services=services)
-            result = entry.handler(ctx)
+            result = run_declared(entry, ctx)
     except ApiError as error:
         return envelope(error.code, lang=lang, detail=error.detail)
     except Exception:  # never a 500: an internal fault is statusCode 501 and nothing is stored

@@ -1,5 +1,6 @@
 """Shared fixtures: one emulator per test worker (TestClient over HTTP), a fresh account per test."""
 
+import os
 import uuid
 
 import pytest
@@ -7,6 +8,11 @@ from fastapi.testclient import TestClient
 
 from sendcloud_emulator.app import create_app
 from sendcloud_emulator.settings import Settings
+
+# Every request of the suite (and of the servers it starts) checks each parameter read and each answer
+# code against the action's declaration, and a drift fails the request (statusCode 501) instead of
+# being logged once: the declarations stay what the actions read.
+os.environ.setdefault("SC_EMULATOR_STRICT_DECLARATIONS", "1")
 
 
 class Api:

@@ -6,9 +6,23 @@ from ..codes import ApiError
 from ..context import Ctx
 from ..domain import accounts, quota
 from .. import values
+from ..protocol.declaration import Param
 from . import declare
 
 _VERIFY = re.compile(r"([<>]?)([0-9]+)")
+
+DOMAIN = Param("name", "string", "A sending domain of the account.", required=True, max_length=250,
+               codes=(41001, 41002, 41014))
+NEW_DOMAIN = Param("newName", "string", "The domain's new name (not containing sendcloud or ifaxin).",
+                   required=True, max_length=250, codes=(41004, 41005, 41006, 41016))
+EMAIL_TYPE = Param("emailType", "integer", "0 trigger (transactional), 1 batch.", maximum=1, codes=(41101, 41102))
+DOMAIN_NAME = Param("domainName", "string", "The domain the API_USER sends from.", max_length=250,
+                    codes=(41105, 41107, 41106))
+
+
+def _flag(name: str, meaning: str, codes: tuple[int, ...], default: str = "1") -> Param:
+    return Param(name, "boolean", f"1 turns {meaning} tracking on for the API_USER's mails.", default=default,
+                 codes=codes)
 
 
 def _domain_view(ctx: Ctx, domain: accounts.Domain) -> dict:
@@ -25,7 +39,9 @@ def _new_domain_name(name: str) -> bool:
     return values.is_domain_name(name) and "sendcloud" not in lowered and "ifaxin" not in lowered
 
 
-@declare("name", "type", "verify")
+@declare(Param("name", "string", "Keep only these domains.", list=True, codes=(41001,)),
+         Param("type", "integer", "0 test domain, 1 normal domain.", maximum=1, codes=(41007, 41008)),
+         Param("verify", "string", "Verify bitmask: `N` exactly, `>N` or `<N` (N in 0..31).", codes=(41009, 41010, 41011)))
 def domain_list(ctx: Ctx) -> dict:
     """List the account's domains, filtered by exact names, type and verify bitmask."""
     p = ctx.params
@@ -45,7 +61,8 @@ def domain_list(ctx: Ctx) -> dict:
     return {"dataList": [_domain_view(ctx, d) for d in rows], "count": len(rows), "total": len(rows)}
 
 
-@declare("name")
+@declare(DOMAIN.but(description="The new domain (not containing sendcloud, ifaxin or `;`).",
+                     codes=(41001, 41013, 41002, 41003, 41015)), codes=(41012,))
 def domain_add(ctx: Ctx) -> dict:
     """Add a sending domain (at most 5 besides the test domain)."""
     name = ctx.params.token("name", required=True, empty=41001)
@@ -58,7 +75,7 @@ def domain_add(ctx: Ctx) -> dict:
     return {"data": _domain_view(ctx, accounts.add_domain(ctx.session, ctx.account.id, name))}
 
 
-@declare("name", "newName")
+@declare(DOMAIN, NEW_DOMAIN)
 def domain_update(ctx: Ctx) -> dict:
     """Rename a domain that is neither the test domain nor verified."""
     p = ctx.params
@@ -93,7 +110,8 @@ def _api_user_words(ctx: Ctx, user: accounts.ApiUser, domain: accounts.Domain) -
     }
 
 
-@declare("emailType", "cType", "domainName")
+@declare(EMAIL_TYPE, Param("cType", "integer", "0 test, 1 non-test.", maximum=1, codes=(41103, 41104)),
+         DOMAIN_NAME.but(description="Keep only API_USERs of this domain (an unknown one matches nothing)."))
 def apiuser_list(ctx: Ctx) -> dict:
     """List the account's API_USERs."""
     p = ctx.params
@@ -110,7 +128,12 @@ def apiuser_list(ctx: Ctx) -> dict:
     return {"dataList": items, "count": len(items), "total": len(items)}
 
 
-@declare("name", "emailType", "domainName", "open", "click", "unsubscribe")
+@declare(Param("name", "string", "The new API_USER's name, unique in the whole emulator: `[A-Za-z0-9_]`.",
+               required=True, min_length=6, max_length=32, codes=(41110, 41111, 41119)),
+         EMAIL_TYPE.but(required=True), DOMAIN_NAME.but(required=True, codes=(41105, 41107, 41106, 41108)),
+         _flag("open", "open", (41113, 41114)),
+         _flag("click", "click", (41115, 41116), default="1 when the domain's CNAME is verified, else 0"),
+         _flag("unsubscribe", "unsubscribe-link", (41117, 41118)), codes=(41112,))
 def apiuser_add(ctx: Ctx) -> dict:
     """Create an API_USER bound to one of the account's domains; its key is shown only here."""
     p = ctx.params

@@ -5,7 +5,28 @@ from ..codes import ApiError
 from ..context import Ctx
 from ..domain import addresslist as lists
 from .. import values
+from ..protocol.declaration import Param
 from . import declare
+from .filters import PAGING
+
+ADDRESS = Param("address", "string", "The list's alias, an address such as vip@maillist.sendcloud.org.",
+                required=True, max_length=48, codes=(40503, 40504, 40511, 40517))
+NEW_ADDRESS = Param("newAddress", "string", "A new alias for the list; its members stay.", max_length=48,
+                    codes=(40509, 40510, 40511, 40505))
+NAME = Param("name", "string", "The list's display name, one line.", min_length=1, max_length=48,
+             codes=(40501, 40502))
+DESC = Param("desc", "string", "A description of the list.", min_length=1, max_length=250, default="",
+             codes=(40506, 40507))
+LIST_TYPE = Param("listType", "integer", "0 normal, 1 advanced; any other value is taken as 0.",
+                  enum=("0", "1"), default="0")
+MEMBERS = Param("members", "string", "Member addresses, each at most 48 characters.", required=True, list=True,
+                max_items=1000, codes=(40512, 40514, 40515, 40513, 40518))
+NEW_MEMBERS = Param("newMembers", "string", "New addresses for the members, by position.", list=True,
+                    blank_absent=True, codes=(40513, 40518, 40521))
+NAMES = Param("names", "string", "Member names, by position; a missing position means no name.", list=True,
+              blank_absent=True)
+VARS = Param("vars", "string", "One flat JSON object of variables per member, by position; values ≤ 1024 chars.",
+             list=True, codes=(40520, 40521, 40522, 40531))
 
 
 # views ------------------------------------------------------------------------------------------
@@ -108,7 +129,8 @@ def _vars(ctx: Ctx, count: int) -> list[str] | None:
 
 
 # addresslist ------------------------------------------------------------------------------------
-@declare("address", "start", "limit")
+@declare(ADDRESS.but(required=False, list=True, description="Keep only the lists with these aliases.",
+                    codes=(40503, 40504, 40511)), *PAGING)
 def list_(ctx: Ctx) -> dict:
     """The account's lists, oldest first; `address` is a `;`-list of aliases to match exactly."""
     text = ctx.params.raw("address", empty=40503, as_list=True)
@@ -124,7 +146,7 @@ def list_(ctx: Ctx) -> dict:
             "total": total}
 
 
-@declare("address", "name", "desc", "listType")
+@declare(ADDRESS.but(codes=(40503, 40504, 40511, 40505)), NAME.but(required=True), DESC, LIST_TYPE)
 def add(ctx: Ctx) -> dict:
     """Create a list (memberCount 0)."""
     address = _address(ctx)
@@ -136,7 +158,7 @@ def add(ctx: Ctx) -> dict:
     return {"data": _list_view(ctx, found, 0)}
 
 
-@declare("address", "newAddress", "name", "desc")
+@declare(ADDRESS, NEW_ADDRESS, NAME, DESC)
 def update(ctx: Ctx) -> dict:
     """Rename the alias and/or change name and description; members stay."""
     found = _list(ctx)
@@ -150,7 +172,7 @@ def update(ctx: Ctx) -> dict:
     return {"count": 1}
 
 
-@declare("address")
+@declare(ADDRESS)
 def delete(ctx: Ctx) -> dict:
     """Delete a list and its members."""
     lists.delete_list(ctx.session, _list(ctx))
@@ -158,7 +180,7 @@ def delete(ctx: Ctx) -> dict:
 
 
 # addressmember ----------------------------------------------------------------------------------
-@declare("address", "start", "limit")
+@declare(ADDRESS, *PAGING)
 def member_list(ctx: Ctx) -> dict:
     """The list's members, oldest first."""
     found = _list(ctx)
@@ -167,7 +189,7 @@ def member_list(ctx: Ctx) -> dict:
     return {"dataList": [_member_view(ctx, found, r) for r in rows], "count": len(rows), "total": total}
 
 
-@declare("address", "members")
+@declare(ADDRESS, MEMBERS)
 def member_get(ctx: Ctx) -> dict:
     """The given members that are in the list (others are left out)."""
     found = _list(ctx)
@@ -175,7 +197,7 @@ def member_get(ctx: Ctx) -> dict:
     return {"dataList": [_member_view(ctx, found, r) for r in rows], "count": len(rows), "total": len(rows)}
 
 
-@declare("address", "members", "names", "vars")
+@declare(ADDRESS, MEMBERS, NAMES, VARS)
 def member_add(ctx: Ctx) -> dict:
     """Add members; an existing member gets its name and vars replaced."""
     found = _list(ctx)
@@ -186,7 +208,7 @@ def member_add(ctx: Ctx) -> dict:
     return {"count": count}
 
 
-@declare("address", "members", "newMembers", "names", "vars")
+@declare(ADDRESS, MEMBERS, NEW_MEMBERS, NAMES, VARS)
 def member_update(ctx: Ctx) -> dict:
     """Rename members and/or replace their name and vars; unknown members are skipped."""
     found = _list(ctx)
@@ -199,7 +221,7 @@ def member_update(ctx: Ctx) -> dict:
     return {"count": lists.update_members(ctx.session, found, changes, ctx.now)}
 
 
-@declare("address", "members")
+@declare(ADDRESS, MEMBERS)
 def member_delete(ctx: Ctx) -> dict:
     """Delete members (unknown ones are skipped)."""
     found = _list(ctx)

@@ -7,8 +7,40 @@ from datetime import UTC, date, datetime, time, timedelta
 from ..codes import ApiError
 from ..context import Ctx
 from .. import values
+from ..protocol.declaration import Param
 
 API_USER_ITEM = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+# The rows these readers read (api.md §1.7, §1.8, §2.9), declared once for every action using them.
+_WINDOW_NEEDED = "unless days is given (or email, where the action takes one)"
+DAYS = Param("days", "integer", "The window: the last `days` days up to today (startDate/endDate are then ignored).",
+             required_when="unless startDate and endDate are given (or email, where the action takes one)",
+             minimum=1, maximum=92, codes=(40006,))
+START_DATE = Param("startDate", "date", "First day of the window (yyyy-MM-dd), in the emulator's time zone.",
+                   required_when=_WINDOW_NEEDED, codes=(40007,))
+END_DATE = Param("endDate", "date", "Last day of the window, inclusive; at most 92 days from startDate.",
+                 required_when=_WINDOW_NEEDED, codes=(40008,))
+WINDOW = (DAYS, START_DATE, END_DATE)
+EMAIL = Param("email", "string", "An address to look up; the window is then ignored and not checked.",
+              max_length=254, codes=(40011, 40012))
+API_USER_LIST = Param("apiUserList", description="API_USER names to keep, each ≤ 64 of `A-Za-z0-9_.@-`; "
+                      "unknown names match nothing.", list=True, codes=(40010, 40016))
+LABEL_ID_LIST = Param("labelIdList", description="Label ids to keep (0 = mails without a label).", list=True,
+                      codes=(40009, 40015))
+LABEL_ID = Param("labelId", "integer", "Keep only mails with this label id (0 = mails without a label).",
+                 codes=(40014, 40015))
+DOMAIN_LIST = Param("domainList", description="Recipient domains to keep, case-insensitive; unknown domains "
+                    "match nothing.", list=True, codes=(40013,))
+AGGREGATE = Param("aggregate", "boolean", "1 sums every matching row into one object.", default="0",
+                  codes=(40017,))
+TRACK_TYPE = Param("trackType", "integer", "1 opens only, 2 clicks only; any other value returns both.",
+                   enum=("1", "2"))
+EMAIL_IDS = Param("emailIds", description="emailIds to keep; unknown ids match nothing.", list=True,
+                  blank_absent=True)
+START = Param("start", "integer", "Offset of the first row of the page.", default="0", codes=(40001, 40002))
+LIMIT = Param("limit", "integer", "Rows per page (0 gives only the total).", maximum=100, default="100",
+              codes=(40003, 40004))
+PAGING = (START, LIMIT)
 
 
 @dataclass(frozen=True)

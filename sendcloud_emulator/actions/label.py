@@ -2,7 +2,15 @@
 
 from ..context import Ctx
 from ..domain import label as labels
+from ..protocol.declaration import Param
 from . import declare
+from .filters import PAGING
+
+LABEL_ID = Param("labelId", "integer", "The label's id.", required=True, minimum=1, codes=(40102, 40103, 40106))
+LABEL_NAME = Param("labelName", "string", "The label's name, one line, unique in the account.", required=True,
+                   max_length=255, codes=(40104, 40105, 40113))
+QUERY = Param("query", "string", "Keep labels whose name contains this, case-insensitively.", max_length=255,
+              codes=(40111, 40112))
 
 
 def _view(ctx: Ctx, label: labels.Label) -> dict:
@@ -19,7 +27,7 @@ def _name(ctx: Ctx) -> str:
     return ctx.params.text("labelName", required=True, empty=40104, invalid=40105, line=True, max_len=255)
 
 
-@declare("query", "start", "limit")
+@declare(QUERY, *PAGING)
 def list_(ctx: Ctx) -> dict:
     """List the account's labels, oldest first; `query` is a case-insensitive substring."""
     query = ctx.params.text("query", empty=40111, invalid=40112, line=True, max_len=255)
@@ -28,20 +36,20 @@ def list_(ctx: Ctx) -> dict:
     return {"dataList": [_view(ctx, r) for r in rows], "count": len(rows), "total": total}
 
 
-@declare("labelId")
+@declare(LABEL_ID)
 def get(ctx: Ctx) -> dict:
     """One label."""
     return {"data": _view(ctx, _label(ctx))}
 
 
-@declare("labelName")
+@declare(LABEL_NAME)
 def add(ctx: Ctx) -> dict:
     """Create a label."""
     label = labels.add(ctx.store, ctx.session, ctx.account.id, _name(ctx), ctx.now)
     return {"data": _view(ctx, label)}
 
 
-@declare("labelId", "labelName")
+@declare(LABEL_ID, LABEL_NAME)
 def update(ctx: Ctx) -> dict:
     """Rename a label."""
     label = _label(ctx)
@@ -49,7 +57,7 @@ def update(ctx: Ctx) -> dict:
     return {"count": 1}
 
 
-@declare("labelId")
+@declare(LABEL_ID)
 def delete(ctx: Ctx) -> dict:
     """Delete a label; past mails keep its id."""
     labels.delete(ctx.session, _label(ctx))

@@ -21,25 +21,11 @@ from ..domain import template as templates
 from ..domain.mime import RESERVED_HEADERS
 from ..domain.pipeline import Draft
 from . import declare
+from .mail_params import (CALENDAR_PARAMS, FINAL_CODES, MAX_LISTS, MAX_RECIPIENTS, MAX_REPLY_TO, MAX_SUMMARY_BYTES,
+                          SEND_PARAMS, TASK_ID, TEMPLATE_PARAMS)
 
-MAX_RECIPIENTS = pipeline.MAX_RECIPIENTS
-MAX_REPLY_TO = 3
-MAX_LISTS = 5
 MAX_HEADERS_LIST_MODE = 1024
-MAX_SUMMARY_BYTES = 200
 HEADER_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 field name: printable ASCII except ":"
-
-SEND_PARAMS = ("from", "fromName", "useAddressList", "xsmtpapi", "to", "cc", "bcc", "replyTo", "subject",
-               "gzipCompress", "html", "plain", "contentSummary", "labelId", "labelName", "headers",
-               "attachments", "embeddedCid", "respEmailId", "useNotification", "dispositionNotificationTo",
-               "sendRequestId")
-TEMPLATE_PARAMS = ("from", "fromName", "templateInvokeName", "useAddressList", "xsmtpapi", "to", "replyTo",
-                   "subject", "contentSummary", "labelId", "labelName", "headers", "attachments", "embeddedCid",
-                   "respEmailId", "useNotification", "dispositionNotificationTo", "sendRequestId")
-CALENDAR_PARAMS = tuple(p for p in SEND_PARAMS if p not in ("useAddressList", "useNotification",
-                                                             "dispositionNotificationTo")) + (
-    "startTime", "endTime", "title", "organizerName", "organizerEmail", "location", "description",
-    "participatorNames", "participatorEmails", "uid", "isCancel", "isUpdate", "valarmTime")
 
 
 # parameter rows ---------------------------------------------------------------------------------
@@ -180,13 +166,13 @@ def _files(ctx: Ctx, draft: Draft) -> None:
     """attachments (and embeddedImage, the same rules), then embeddedCid."""
     params = ctx.params
     for name in ("attachments", "embeddedImage"):  # the row's cell order: every 40818 before any 40867
-        if any(part.filename.strip() == "" for part in params.files.get(name, [])):
+        if any(part.filename.strip() == "" for part in params.parts(name)):
             raise ApiError(40818)
     for name in ("attachments", "embeddedImage"):
         if params.has(name):
             raise ApiError(40867)
-    attachments = params.files.get("attachments", [])
-    images = params.files.get("embeddedImage", [])
+    attachments = params.parts("attachments")
+    images = params.parts("embeddedImage")
     if sum(len(part.data) for part in attachments + images) > sending.MAX_FILE_BYTES:
         raise ApiError(40819)
     cids_text = params.raw("embeddedCid", blank_absent=True, as_list=True)
@@ -273,7 +259,7 @@ def _shared_rows(ctx: Ctx, draft: Draft) -> None:
 
 
 # the actions ------------------------------------------------------------------------------------
-@declare(*SEND_PARAMS)
+@declare(*SEND_PARAMS, codes=(*FINAL_CODES, 40821))
 def send(ctx: Ctx) -> dict | Reply:
     """Send one mail to to/cc/bcc, one per xsmtpapi.to entry, or to address lists (useAddressList)."""
     draft = Draft()
@@ -290,7 +276,7 @@ def send(ctx: Ctx) -> dict | Reply:
     return _accept(ctx, draft)
 
 
-@declare(*TEMPLATE_PARAMS)
+@declare(*TEMPLATE_PARAMS, codes=(*FINAL_CODES, 40821))
 def sendtemplate(ctx: Ctx) -> dict | Reply:
     """Send an approved template, rendered per xsmtpapi.to entry or per address-list member."""
     draft = Draft()
@@ -310,7 +296,7 @@ def sendtemplate(ctx: Ctx) -> dict | Reply:
     return _accept(ctx, draft)
 
 
-@declare(*CALENDAR_PARAMS)
+@declare(*CALENDAR_PARAMS, codes=FINAL_CODES)
 def sendcalendar(ctx: Ctx) -> dict:
     """Send a meeting invitation (or update, or cancellation) with an iCalendar part."""
     draft = Draft()
@@ -326,7 +312,7 @@ def sendcalendar(ctx: Ctx) -> dict:
     return _accept(ctx, draft)
 
 
-@declare("maillistTaskId")
+@declare(TASK_ID)
 def taskinfo(ctx: Ctx) -> dict:
     """The state of an address-list task (6001 for every fault)."""
     task_id = ctx.params.id("maillistTaskId", required=True, empty=6001, invalid=6001)

@@ -3,6 +3,8 @@
 from ..context import Ctx
 from ..domain import events, stats
 from . import declare, filters
+from .filters import (AGGREGATE, API_USER_LIST, DOMAIN_LIST, EMAIL, EMAIL_IDS, LABEL_ID, LABEL_ID_LIST, PAGING,
+                      TRACK_TYPE, WINDOW)
 
 STATUS_WORDS = {"request": ("已请求", "requested"), "deliver": ("投递成功", "delivered"),
                 "invalid": ("无效邮件", "invalid"), "soft_bounce": ("软退信", "soft bounce")}
@@ -21,7 +23,7 @@ def _traffic_filters(ctx: Ctx, *, by_domain: bool = True) -> tuple[tuple, dict, 
     return window.bounds(ctx), found, aggregate
 
 
-@declare("days", "startDate", "endDate", "apiUserList", "labelIdList", "domainList", "aggregate")
+@declare(*WINDOW, API_USER_LIST, LABEL_ID_LIST, DOMAIN_LIST, AGGREGATE)
 def statday(ctx: Ctx) -> dict:
     """Daily statistics per (sendDate, apiUser, recipient domain, labelId)."""
     bounds, found, aggregate = _traffic_filters(ctx)
@@ -41,7 +43,7 @@ def statday(ctx: Ctx) -> dict:
     return {"dataList": data, "count": len(data), "total": len(data)}
 
 
-@declare("days", "startDate", "endDate", "apiUserList", "labelIdList")
+@declare(*WINDOW, API_USER_LIST, LABEL_ID_LIST)
 def stathour(ctx: Ctx) -> dict:
     """Hourly statistics per (sendDate, sendHour, apiUser, labelId); hours without traffic are omitted."""
     bounds, found, _ = _traffic_filters(ctx, by_domain=False)
@@ -52,7 +54,7 @@ def stathour(ctx: Ctx) -> dict:
     return {"dataList": data, "count": len(data), "total": len(data)}
 
 
-@declare("days", "startDate", "endDate", "apiUserList", "labelIdList", "domainList", "aggregate")
+@declare(*WINDOW, API_USER_LIST, LABEL_ID_LIST, DOMAIN_LIST, AGGREGATE)
 def invalidstat(ctx: Ctx) -> dict:
     """Invalid mails per subStat bucket and (sendDate, apiUser, labelId, recipient domain)."""
     bounds, found, aggregate = _traffic_filters(ctx)
@@ -70,7 +72,10 @@ def invalidstat(ctx: Ctx) -> dict:
     return {"dataList": data, "count": len(data), "total": len(data)}
 
 
-@declare("email", "emailIds", "labelId", "days", "startDate", "endDate", "apiUserList", "start", "limit")
+@declare(EMAIL.but(description="Keep only mails to this address; with it the window is optional."), EMAIL_IDS,
+         LABEL_ID, filters.DAYS.but(maximum=30),
+         filters.START_DATE, filters.END_DATE.but(description="Last day of the window, inclusive; at most 30 days "
+                                                  "from startDate."), API_USER_LIST, *PAGING)
 def email_status(ctx: Ctx) -> dict:
     """One row per mail (emailId), newest request first; the window is optional with `email`."""
     email = filters.email(ctx)
@@ -95,7 +100,7 @@ def email_status(ctx: Ctx) -> dict:
     return {"total": str(total), "voListSize": len(items), "voList": items}
 
 
-@declare("email", "days", "startDate", "endDate", "trackType", "labelId", "apiUserList", "start", "limit")
+@declare(EMAIL, *WINDOW, TRACK_TYPE, LABEL_ID, API_USER_LIST, *PAGING)
 def openandclick(ctx: Ctx) -> dict:
     """One item per open or click event, newest first; `email` is a lookup that ignores the window."""
     email = filters.email(ctx)

@@ -4,6 +4,7 @@ from ..context import Ctx
 from ..domain import suppression
 from ..domain.suppression import Bounce, SpamReport, Unsubscribe
 from . import declare, filters
+from .filters import API_USER_LIST, EMAIL, LABEL_ID_LIST, PAGING, WINDOW
 
 
 def _lookup(ctx: Ctx):
@@ -27,7 +28,7 @@ def _spam(ctx: Ctx, e: SpamReport) -> dict:
             "domain": e.domain}
 
 
-@declare("email", "days", "startDate", "endDate", "start", "limit")
+@declare(EMAIL, *WINDOW, *PAGING)
 def bounce_list(ctx: Ctx) -> dict:
     """Bounced addresses, newest first."""
     email, bounds = _lookup(ctx)
@@ -36,21 +37,21 @@ def bounce_list(ctx: Ctx) -> dict:
     return {"dataList": [_bounce(ctx, r) for r in rows], "count": len(rows), "total": total}
 
 
-@declare("email", "days", "startDate", "endDate")
+@declare(EMAIL, *WINDOW)
 def bounce_delete(ctx: Ctx) -> dict:
     """Remove an address (email) or every entry in a window from the bounce list."""
     email, bounds = _lookup(ctx)
     return {"count": suppression.delete(ctx.session, Bounce, ctx.account.id, email, bounds)}
 
 
-@declare("days", "startDate", "endDate")
+@declare(*WINDOW)
 def bounce_count(ctx: Ctx) -> dict:
     """The number of bounce entries in a window."""
     bounds = filters.window(ctx).bounds(ctx)
     return {"count": suppression.count(ctx.session, Bounce, ctx.account.id, bounds)}
 
 
-@declare("email", "days", "startDate", "endDate", "apiUserList", "labelIdList", "start", "limit")
+@declare(EMAIL, *WINDOW, API_USER_LIST, LABEL_ID_LIST, *PAGING)
 def unsubscribe_list(ctx: Ctx) -> dict:
     """Unsubscribed addresses, newest first."""
     email, bounds = _lookup(ctx)
@@ -62,7 +63,7 @@ def unsubscribe_list(ctx: Ctx) -> dict:
     return {"dataList": [_unsubscribe(ctx, r) for r in rows], "count": len(rows), "total": total}
 
 
-@declare("email")
+@declare(EMAIL.but(required=True, description="The address to put on the list."))
 def unsubscribe_add(ctx: Ctx) -> dict:
     """Put an address on the unsubscribe list (an existing entry is returned unchanged)."""
     email = filters.email(ctx, required=True)
@@ -71,14 +72,14 @@ def unsubscribe_add(ctx: Ctx) -> dict:
     return {"data": _unsubscribe(ctx, entry)}
 
 
-@declare("email", "days", "startDate", "endDate")
+@declare(EMAIL, *WINDOW)
 def unsubscribe_delete(ctx: Ctx) -> dict:
     """Remove an address (email) or every entry in a window from the unsubscribe list."""
     email, bounds = _lookup(ctx)
     return {"count": suppression.delete(ctx.session, Unsubscribe, ctx.account.id, email, bounds)}
 
 
-@declare("email", "days", "startDate", "endDate", "start", "limit")
+@declare(EMAIL, *WINDOW, *PAGING)
 def spamreported_list(ctx: Ctx) -> dict:
     """Addresses that reported spam, newest first."""
     email, bounds = _lookup(ctx)

@@ -3,7 +3,28 @@
 from ..codes import ApiError
 from ..context import Ctx
 from ..domain import template as templates
+from ..protocol.declaration import Param
 from . import declare
+from .filters import PAGING
+
+INVOKE_NAME = Param("invokeName", "string", "The template's key in the account: letters, digits, `_`, `-`, `.`.",
+                    required=True, min_length=1, max_length=250, codes=(40201, 40202, 40216))
+NAME = Param("name", "string", "The template's display name, one line.", max_length=250, codes=(40207, 40208))
+HTML = Param("html", "string", "The HTML body; `%var%` placeholders are filled per recipient.", codes=(40211, 40212))
+TEXT = Param("text", "string", "The plain-text part.", default="", codes=(40213, 40214))
+SUBJECT = Param("subject", "string", "The subject, one line; placeholders allowed.", max_length=255,
+                codes=(40209, 40210))
+TEMPLATE_TYPE = Param("templateType", "integer", "0 trigger (transactional), 1 batch.", maximum=1,
+                      codes=(40203, 40204))
+TEMPLATE_STAT = Param("templateStat", "integer", "Review state: -2 not submitted, -1 rejected, 0 pending, 1 approved.",
+                      enum=("-2", "-1", "0", "1"), codes=(40205, 40206))
+CONTENT_SUMMARY = Param("contentSummary", "string", "The preview line mail clients show.", max_bytes=200,
+                        default="", blank_absent=True, codes=(40878,))
+IS_SUBMIT_AUDIT = Param("isSubmitAudit", "boolean", "1 submits the template for review, 0 leaves it not submitted.",
+                        default="1", codes=(40221, 40222))
+CANCEL = Param("cancel", "boolean", "0 submits for review, 1 withdraws a pending submission.", default="0",
+               codes=(40224, 40225, 40226, 40227, 40228, 40229))
+_FIELDS = (NAME, HTML, TEXT, SUBJECT, TEMPLATE_TYPE, CONTENT_SUMMARY, IS_SUBMIT_AUDIT)
 
 
 def list_view(ctx: Ctx, template: templates.Template) -> dict:
@@ -56,7 +77,8 @@ def _template_stat(ctx: Ctx) -> int | None:
     return int(value)
 
 
-@declare("invokeName", "templateType", "templateStat", "start", "limit")
+@declare(INVOKE_NAME.but(required=False, description="Keep only the template with this invokeName.",
+                         codes=(40201, 40202)), TEMPLATE_TYPE, TEMPLATE_STAT, *PAGING)
 def list_(ctx: Ctx) -> dict:
     """The account's templates, oldest first; invokeName, templateType and templateStat filter exactly."""
     invoke_name = _invoke_name(ctx, required=False)
@@ -68,13 +90,14 @@ def list_(ctx: Ctx) -> dict:
     return {"dataList": [list_view(ctx, r) for r in rows], "count": len(rows), "total": total}
 
 
-@declare("invokeName")
+@declare(INVOKE_NAME)
 def get(ctx: Ctx) -> dict:
     """One template with all its fields."""
     return {"data": full_view(ctx, templates.get(ctx.session, ctx.account.id, _invoke_name(ctx)))}
 
 
-@declare("invokeName", "name", "html", "text", "subject", "templateType", "contentSummary", "isSubmitAudit")
+@declare(INVOKE_NAME.but(codes=(40201, 40202, 40220)), NAME.but(required=True), HTML.but(required=True), TEXT,
+         SUBJECT.but(required=True), TEMPLATE_TYPE.but(required=True), CONTENT_SUMMARY, IS_SUBMIT_AUDIT, codes=(40219,))
 def add(ctx: Ctx) -> dict:
     """Create a template (at most 50 per account); isSubmitAudit=1 (default) submits it for review."""
     invoke_name = _invoke_name(ctx)
@@ -85,7 +108,7 @@ def add(ctx: Ctx) -> dict:
     return {"data": full_view(ctx, template)}
 
 
-@declare("invokeName", "name", "html", "text", "subject", "templateType", "contentSummary", "isSubmitAudit")
+@declare(INVOKE_NAME.but(codes=(40201, 40202, 40216, 40223)), *_FIELDS)
 def update(ctx: Ctx) -> dict:
     """Change the given fields; isSubmitAudit=1 (default) resubmits, 0 leaves it not submitted."""
     template = templates.get(ctx.session, ctx.account.id, _invoke_name(ctx))
@@ -95,14 +118,14 @@ def update(ctx: Ctx) -> dict:
     return {"count": 1}
 
 
-@declare("invokeName")
+@declare(INVOKE_NAME)
 def delete(ctx: Ctx) -> dict:
     """Delete a template."""
     templates.delete(ctx.session, templates.get(ctx.session, ctx.account.id, _invoke_name(ctx)))
     return {"count": 1}
 
 
-@declare("invokeName", "cancel")
+@declare(INVOKE_NAME, CANCEL)
 def submit(ctx: Ctx) -> dict:
     """Submit for review (cancel=0) or withdraw a pending submission (cancel=1)."""
     template = templates.get(ctx.session, ctx.account.id, _invoke_name(ctx))

@@ -7,7 +7,15 @@ from ..context import Ctx
 from ..domain import webhook
 from ..domain.accounts import ApiUser
 from ..webhook_worker import probe
+from ..protocol.declaration import Param
 from . import declare
+
+CATEGORY = Param("categoryName", "string", "An API_USER name of the account, or `all` for every one of them.",
+                 required=True, codes=(40701, 40702))
+EVENT = Param("event", "string", "Event types by name or code, separated by `,` or `;`: request, deliver, "
+              "report_spam, invalid, soft_bounce, click, open, unsubscribe.", list=True, codes=(40703, 40704))
+URL = Param("url", "string", "The callback URL, absolute http:// or https://.", required=True, max_length=255,
+            codes=(40705, 40706))
 
 
 def _category(ctx: Ctx, name: str, *, required: bool) -> str | None:
@@ -55,7 +63,9 @@ def _view(ctx: Ctx, config: webhook.WebhookConfig) -> dict:
     return webhook.view(config, ctx.fmt)
 
 
-@declare("url", "categoryName", "event")
+@declare(URL.but(required=False, description="Keep only configurations with this URL."),
+         CATEGORY.but(required=False, description="Keep only configurations of this API_USER (or `all`)."),
+         EVENT.but(description="Keep only configurations holding any of these events.", default="all"))
 def list_(ctx: Ctx) -> dict:
     """The account's webhook configurations, oldest first, filtered by url, categoryName and event."""
     url = _url(ctx, "url", required=False)
@@ -65,7 +75,7 @@ def list_(ctx: Ctx) -> dict:
     return {"dataList": [_view(ctx, r) for r in rows], "count": len(rows), "total": len(rows)}
 
 
-@declare("categoryName", "event", "url")
+@declare(CATEGORY, EVENT.but(required=True), URL.but(codes=(40705, 40706, 40708, 40707)))
 def add(ctx: Ctx) -> dict:
     """Configure a URL to receive the given events of one API_USER (or `all`)."""
     category = _category(ctx, "categoryName", required=True)
@@ -75,7 +85,11 @@ def add(ctx: Ctx) -> dict:
     return {"data": _view(ctx, config)}
 
 
-@declare("categoryName", "url", "newCategoryName", "newEvent", "newUrl")
+@declare(CATEGORY, URL.but(codes=(40705, 40706, 40709)),
+         CATEGORY.but(name="newCategoryName", required=False, description="The new categoryName."),
+         EVENT.but(name="newEvent", description="The new set of events."),
+         URL.but(name="newUrl", required=False, description="The new URL (probed when given).",
+                 codes=(40705, 40706, 40708, 40707)), codes=(40712, 40708))
 def update(ctx: Ctx) -> dict:
     """Change a configuration's categoryName, events or url."""
     category = _category(ctx, "categoryName", required=True)
@@ -88,7 +102,8 @@ def update(ctx: Ctx) -> dict:
     return {"count": 1}
 
 
-@declare("categoryName", "url", "event")
+@declare(CATEGORY, URL.but(codes=(40705, 40706, 40709)),
+         EVENT.but(description="Remove only these events; the configuration goes once none is left.", default="all"))
 def delete(ctx: Ctx) -> dict:
     """Delete a configuration, or only some of its events."""
     category = _category(ctx, "categoryName", required=True)

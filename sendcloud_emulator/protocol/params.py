@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from ..codes import ApiError
 from .. import values
+from .declaration import Declaration, drift
 
 T = TypeVar("T")
 
@@ -35,19 +36,65 @@ class Params:
         merged.update(body)
         return cls(merged, files or {})
 
+    # the declaration this request is read against (bound by the pipeline before the action runs)
+    def bind(self, declaration: Declaration, where: str) -> None:
+        self._declaration, self._where = declaration, where
+        self._seen: set[str] = set()
+        self._position = -1
+
+    def _check(self, name: str, kind: str | None = None, *, required: bool | None = None,
+               empty: int | None = None, invalid: int | None = None, blank_absent: bool = False,
+               **limits) -> None:
+        """Compare one read with the declared row (see protocol/declaration.py); no-op when unbound."""
+        declaration = getattr(self, "_declaration", None)
+        if declaration is None:
+            return
+        where = self._where
+        param = declaration.get(name)
+        if param is None:
+            drift(f"{where} reads {name}, which it does not declare")
+            return
+        if name not in self._seen:
+            position = declaration.index[name]
+            if position < self._position:
+                drift(f"{where} reads {name} after {declaration.params[self._position].name}, "
+                      "against its declared order")
+            self._position = max(self._position, position)
+            self._seen.add(name)
+        if kind is not None and not (param.list if kind == "list" else param.type == kind):
+            drift(f"{where} reads {name} as {kind}, declared {'a list' if param.list else param.type}")
+        if required is not None and (param.required and not required
+                                     or required and not (param.required or param.required_when)):
+            drift(f"{where} reads {name} with required={required}, declared {param.required}")
+        # the empty code only counts where a blank value can reach it
+        for code in (empty if required or not blank_absent else None, invalid):
+            if code is not None and code not in param.codes:
+                drift(f"{where} reads {name} with code {code}, not among its declared codes")
+        for key, value in limits.items():
+            if getattr(param, key) != value:
+                drift(f"{where} reads {name} with {key}={value}, declared {getattr(param, key)}")
+
     # raw access ---------------------------------------------------------------------------
     def has(self, name: str) -> bool:
+        self._check(name)
         return name in self.fields
 
     def scalar(self, name: str) -> str | None:
         """A scalar parameter: the last occurrence wins (a lone surrogate reads as U+FFFD)."""
+        self._check(name)
         value = self._scalar(name)
         return None if value is None else values.without_surrogates(value)
 
     def joined(self, name: str) -> str | None:
         """A list parameter: repeated keys are joined with `;` in order (a lone surrogate reads as U+FFFD)."""
+        self._check(name)
         value = self._joined(name)
         return None if value is None else values.without_surrogates(value)
+
+    def parts(self, name: str) -> list[FilePart]:
+        """The file parts sent under `name`, in order."""
+        self._check(name, "binary")
+        return self.files.get(name, [])
 
     def _scalar(self, name: str) -> str | None:
         items = self.fields.get(name)
@@ -64,6 +111,12 @@ class Params:
 
         A lone surrogate (a utf-7 or utf-16 body) cannot be stored or sent: the value is refused
         with `invalid` when given; otherwise it is kept for the caller's own text rule."""
+        self._check(name, required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
+        return self._raw(name, required=required, empty=empty, blank_absent=blank_absent, as_list=as_list,
+                         invalid=invalid)
+
+    def _raw(self, name: str, *, required: bool = False, empty: int | None = None,
+             blank_absent: bool = False, as_list: bool = False, invalid: int | None = None) -> str | None:
         value = self._joined(name) if as_list else self._scalar(name)
         if value is not None and invalid is not None and values.has_surrogate(value):
             raise ApiError(invalid)
@@ -83,7 +136,10 @@ class Params:
              max_len: int | None = None, max_bytes: int | None = None,
              min_len: int = 0) -> str | None:
         """Free text, returned exactly as sent. `line` forbids CR/LF; U+0000 is never allowed."""
-        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
+        self._check(name, "string", required=required, empty=empty, invalid=invalid,
+                    blank_absent=blank_absent, max_length=max_len, max_bytes=max_bytes,
+                    min_length=min_len or None)
+        value = self._raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         if value is None:
             return None
         ok = values.is_line(value) if line else values.is_text(value)
@@ -96,13 +152,25 @@ class Params:
     def token(self, name: str, *, required: bool = False, empty: int | None = None,
               blank_absent: bool = False, invalid: int | None = None) -> str | None:
         """An identifier-like value: surrounding whitespace is ignored; a lone surrogate reads as U+FFFD."""
-        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
+        self._check(name, required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
+        return self._token(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
+
+    def _token(self, name: str, *, required: bool = False, empty: int | None = None,
+               blank_absent: bool = False, invalid: int | None = None) -> str | None:
+        value = self._raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         return None if value is None else values.without_surrogates(value.strip())
 
     def parsed(self, name: str, parse: Callable[[str], T | None], *, required: bool = False,
                empty: int | None = None, invalid: int | None = None,
                blank_absent: bool = False, default: T | None = None) -> T | None:
-        value = self.token(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
+        self._check(name, required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
+        return self._parsed(name, parse, required=required, empty=empty, invalid=invalid,
+                            blank_absent=blank_absent, default=default)
+
+    def _parsed(self, name: str, parse: Callable[[str], T | None], *, required: bool = False,
+                empty: int | None = None, invalid: int | None = None,
+                blank_absent: bool = False, default: T | None = None) -> T | None:
+        value = self._token(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         if value is None:
             return default
         result = parse(value)
@@ -113,35 +181,47 @@ class Params:
     def integer(self, name: str, *, required: bool = False, empty: int | None = None,
                 invalid: int | None = None, blank_absent: bool = False, lo: int = 0,
                 hi: int = values.INT_MAX, default: int | None = None) -> int | None:
+        self._check(name, "integer", required=required, empty=empty, invalid=invalid,
+                    blank_absent=blank_absent, minimum=lo, maximum=hi)
+
         def parse(text: str) -> int | None:
             number = values.parse_int(text)
             return number if number is not None and lo <= number <= hi else None
 
-        return self.parsed(name, parse, required=required, empty=empty, invalid=invalid,
-                           blank_absent=blank_absent, default=default)
+        return self._parsed(name, parse, required=required, empty=empty, invalid=invalid,
+                            blank_absent=blank_absent, default=default)
 
     def id(self, name: str, **kwargs) -> int | None:
         return self.integer(name, lo=1, **kwargs)
 
     def boolean(self, name: str, *, empty: int | None = None, invalid: int | None = None,
                 default: bool = False, blank_absent: bool = False) -> bool:
-        return self.parsed(name, parse_bool, empty=empty, invalid=invalid,
-                           blank_absent=blank_absent, default=default)
+        self._check(name, "boolean", required=False, empty=empty, invalid=invalid, blank_absent=blank_absent)
+        return self._parsed(name, parse_bool, empty=empty, invalid=invalid,
+                            blank_absent=blank_absent, default=default)
 
     def flag(self, name: str, *, empty: int | None = None, invalid: int | None = None,
              default: int = 0) -> int:
         return int(self.boolean(name, empty=empty, invalid=invalid, default=bool(default)))
 
-    def date(self, name: str, **kwargs) -> date | None:
-        return self.parsed(name, values.parse_date, **kwargs)
+    def date(self, name: str, *, required: bool = False, empty: int | None = None,
+             invalid: int | None = None, blank_absent: bool = False) -> date | None:
+        self._check(name, "date", required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
+        return self._parsed(name, values.parse_date, required=required, empty=empty, invalid=invalid,
+                            blank_absent=blank_absent)
 
-    def datetime(self, name: str, **kwargs) -> datetime | None:
-        return self.parsed(name, values.parse_datetime, **kwargs)
+    def datetime(self, name: str, *, required: bool = False, empty: int | None = None,
+                 invalid: int | None = None, blank_absent: bool = False) -> datetime | None:
+        self._check(name, "datetime", required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
+        return self._parsed(name, values.parse_datetime, required=required, empty=empty, invalid=invalid,
+                            blank_absent=blank_absent)
 
     def items(self, name: str, *, required: bool = False, empty: int | None = None,
               blank_absent: bool = False, invalid: int | None = None) -> list[str] | None:
         """A `;` list (repeated keys joined): trimmed items, empty ones dropped; none → empty code."""
-        value = self.raw(name, required=required, empty=empty, blank_absent=blank_absent,
+        # a value holding no item reaches the empty code even where blank counts as absent
+        self._check(name, "list", required=required, empty=empty, invalid=invalid)
+        value = self._raw(name, required=required, empty=empty, blank_absent=blank_absent,
                          as_list=True, invalid=invalid)
         if value is None:
             return None
