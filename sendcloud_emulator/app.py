@@ -16,6 +16,7 @@ from . import __version__, fixtures, webhook_worker
 from .chaos import Faults, RateLimiter
 from .codes import ApiError
 from .context import Ctx, Reply
+from .domain import clock
 from .domain.accounts import authenticate
 from .openapi import build_openapi
 from .protocol.body import build_params
@@ -24,7 +25,7 @@ from .protocol.envelope import envelope, http_envelope
 from .protocol.params import Params
 from .routes import ACTION_INDEX, Action, control_routers
 from .settings import Settings
-from .store.db import Store, utcnow
+from .store.db import Store
 
 log = logging.getLogger("sendcloud_emulator")
 MAIL_SENDS = {"send", "sendtemplate", "sendcalendar"}
@@ -182,19 +183,21 @@ def execute(services: Services, entry: Action, params: Params):
             # Steps 2–4 outside the write transaction, so a fault's latency holds no lock.
             with store.session() as session:
                 account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
-            services.rate_limiter.check(account.id, account.rate_limit_per_minute)
+                now = clock.now(session, account.id)
+            services.rate_limiter.check(account.id, account.rate_limit_per_minute, now)
             services.faults.apply(entry.module, entry.action, api_user.name)
             checked = True
         with store.session(write=entry.writes) as session:
             account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
+            now = clock.now(session, account.id)
             if not checked:
-                services.rate_limiter.check(account.id, account.rate_limit_per_minute)
+                services.rate_limiter.check(account.id, account.rate_limit_per_minute, now)
                 services.faults.apply(entry.module, entry.action, api_user.name)
             if entry.writes:
                 store.lock_account(session, account.id)
                 session.refresh(account)
             ctx = Ctx(store=store, session=session, settings=settings, params=params, account=account,
-                      api_user=api_user, now=utcnow(), services=services)
+                      api_user=api_user, now=now, services=services)
             result = run_declared(entry, ctx)
     except ApiError as error:
         return envelope(error.code, lang=lang, detail=error.detail)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .codes import ApiError
 
@@ -66,18 +67,23 @@ class RateLimiter:
     hits: dict[int, deque] = field(default_factory=lambda: defaultdict(deque))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def check(self, account_id: int, limit: int | None) -> None:
-        """Count the request, or refuse it with 50001 (refused requests are not counted)."""
+    def check(self, account_id: int, limit: int | None, now: datetime) -> None:
+        """Count the request, or refuse it with 50001 (refused requests are not counted).
+
+        `now` is the account's clock, so the window slides when the clock is advanced.
+        """
         if limit is None:
             return
-        now = time.monotonic()
+        moment = now.timestamp()
         with self.lock:
             window = self.hits[account_id]
-            while window and now - window[0] >= self.window_seconds:
+            if window and window[-1] > moment:  # the clock went back to real time: drop hits now ahead of it
+                self.hits[account_id] = window = deque(t for t in window if t <= moment)
+            while window and moment - window[0] >= self.window_seconds:
                 window.popleft()
             if len(window) >= limit:
                 raise ApiError(50001)
-            window.append(now)
+            window.append(moment)
 
     def clear(self, account_id: int | None = None) -> None:
         with self.lock:

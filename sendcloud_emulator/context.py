@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
+from .domain import clock
 from .domain.accounts import Account, ApiUser
 from .protocol.params import Params
 from .settings import Settings
@@ -20,7 +21,7 @@ class Ctx:
     params: Params
     account: Account
     api_user: ApiUser
-    now: datetime  # aware UTC, fixed for the whole request
+    now: datetime  # the account's clock (aware UTC), read once for the whole request
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     services: object | None = None  # the app's long-lived helpers (webhook sender, outbox waiters)
     source: str = "v2"  # the door the request came in by: every mail it stores carries it
@@ -30,13 +31,11 @@ class Ctx:
         return self.settings.lang
 
     def local(self, moment: datetime) -> datetime:
-        if moment.tzinfo is None:  # SQLite hands back what was stored: UTC
-            moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(self.settings.tz)
 
     def fmt(self, moment: datetime | None) -> str:
         """`yyyy-MM-dd HH:mm:ss` in the emulator's time zone (§1.9)."""
-        return "" if moment is None else self.local(moment).strftime("%Y-%m-%d %H:%M:%S")
+        return clock.fmt(moment, self.settings.tz)
 
     def today(self) -> date:
         return self.local(self.now).date()

@@ -20,10 +20,10 @@ from faker import Faker
 
 from . import fixtures
 from .domain import accounts as account_rules
-from .domain import label, quota, suppression, template
+from .domain import clock, label, quota, suppression, template
 from .domain.events import Emitter
 from .domain.outbox import Mail
-from .store.db import Store, utcnow
+from .store.db import Store
 
 DAYS = 30
 
@@ -122,7 +122,7 @@ def config(seed: int = 42, accounts: int = 2, locale: str = "zh_CN") -> dict:
 def generate(store: Store, seed: int = 42, mails: int = 500, accounts: int = 2, locale: str = "zh_CN",
              now: datetime | None = None, timezone: str = "Asia/Shanghai") -> dict:
     """Load `config(seed, ...)` and add `mails` sent mails with their events over the last 30 days."""
-    now = now or utcnow()
+    now = now or clock.real_time()  # the accounts are new: their clocks are real time
     data = config(seed, accounts, locale)
     loaded = fixtures.load(store, data, now=now - timedelta(days=DAYS + 1))
     rng, fake = random.Random(seed * 7919 + 1), _faker(seed + 1, locale)

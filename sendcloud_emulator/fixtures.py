@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from .domain import accounts, addresslist, label, template
-from .store.db import Store, utcnow
+from .domain import accounts, addresslist, clock, label, template
+from .store.db import Store
 
 
 def read(path: str | None) -> dict:
@@ -33,8 +33,8 @@ def load(store: Store, data: dict, now: datetime | None = None) -> list[dict]:
                     created.append(accounts.account_view(session, existing))
                     continue
                 view = accounts.create_account(store, session, spec)
-                _configure(store, session, accounts.find_account(session, user_name=view["userName"]), spec,
-                           now or utcnow())
+                account = accounts.find_account(session, user_name=view["userName"])
+                _configure(store, session, account, spec, now or clock.now(session, account.id))
                 created.append(accounts.account_view(session, accounts.find_account(session, user_name=view["userName"])))
         except (accounts.AccountClash, IntegrityError):
             # Another process loaded the same fixtures at the same moment: keep its account.
@@ -58,7 +58,7 @@ def _configure(store: Store, session, account: accounts.Account, spec: dict, now
         session.add(row)
     domains = {}
     for item in spec.get("domains", []):
-        domain = accounts.add_domain(session, account.id, item["name"])
+        domain = accounts.add_domain(session, account.id, item["name"], now)
         domain.verify = int(item.get("verify", 0)) & accounts.VERIFY_ALL
         domain.created_at = domain.updated_at = now
         session.add(domain)
@@ -74,7 +74,7 @@ def _configure(store: Store, session, account: accounts.Account, spec: dict, now
             raise ValueError(f"apiUser {item['name']}: no domain {item.get('domain')!r} in account {account.user_name}")
         user = accounts.add_api_user(session, account.id, item["name"], int(item.get("emailType", 0)), domain,
                                      int(item.get("open", 1)), int(item.get("click", 0)),
-                                     int(item.get("unsubscribe", 1)))
+                                     int(item.get("unsubscribe", 1)), now)
         if item.get("apiKey"):
             user.api_key = item["apiKey"]
         user.created_at = now

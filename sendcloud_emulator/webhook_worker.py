@@ -7,7 +7,8 @@ transaction. It never runs in
 a request's path: `wake()` (thread-safe) is called after a commit that queued callbacks, and the
 worker also polls, so pending retries of a previous run are picked up after a restart. A claim
 moves `next_attempt_at` forward by a lease inside a write transaction, so several server processes
-sharing one database do not send the same attempt twice.
+sharing one database do not send the same attempt twice. Every time here is the account's clock:
+a delivery is due when its account's clock reaches `next_attempt_at` (an advance makes retries due).
 """
 
 import asyncio
@@ -17,14 +18,14 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 
-from .domain import events, webhook
-from .store.db import Store, utcnow
+from .domain import clock, events, webhook
+from .store.db import Store
 
 log = logging.getLogger("sendcloud_emulator.webhooks")
 POLL_SECONDS = 1.0
@@ -48,42 +49,40 @@ class Outcome:
     job: Claimed
     status_code: int | None
     error: str | None
-    sent_at: datetime
+    sent_at: datetime  # real time; recorded as the account's time
 
 
 def claim_due(store: Store, limit: int = BATCH) -> tuple[list[Claimed], float | None]:
     """Lease up to `limit` due deliveries, oldest first; also say in how many seconds the next one is due."""
-    now = utcnow()
     with store.session() as session:  # a cheap read first (indexed): idle polls take no write lock
-        following = _next_due(session)
-    if following is None or _aware(following) > now:
-        return [], None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
+        wait = _next_due(session, clock.readings(session))
+    if wait is None or wait > 0:
+        return [], wait
     table = webhook.WebhookDelivery.__table__
     c = table.c
     with store.session(write=True) as session:
+        now = clock.readings(session)
         query = (select(c.id, c.account_id, c.url, c.payload, c.attempts)
-                 .where(c.status == "pending", c.next_attempt_at <= now)
+                 .where(c.status == "pending", now.reached(c.next_attempt_at, c.account_id))
                  .order_by(c.next_attempt_at, c.id).limit(limit))
         if store.dialect == "postgresql":  # another process may be claiming too
             query = query.with_for_update(skip_locked=True)
         rows = session.execute(query).all()
         claimed = [Claimed(row.id, row.account_id, row.url, json.loads(row.payload), row.attempts + 1) for row in rows]
-        ids = [job.id for job in claimed]
-        for start in range(0, len(ids), 500):
-            session.execute(update(table).where(c.id.in_(ids[start:start + 500])).values(next_attempt_at=now + LEASE))
-        following = _next_due(session)
-    wait = None if following is None else max((_aware(following) - now).total_seconds(), 0.0)
+        leased: dict[datetime, list[int]] = {}  # lease end (by each account's clock) → ids
+        for job in claimed:
+            leased.setdefault(now.of(job.account_id) + LEASE, []).append(job.id)
+        for until, ids in leased.items():
+            for start in range(0, len(ids), 500):
+                session.execute(update(table).where(c.id.in_(ids[start:start + 500])).values(next_attempt_at=until))
+        wait = _next_due(session, now)
     return claimed, wait
 
 
-def _next_due(session):
-    """The earliest next attempt of a pending delivery (served by the (status, next_attempt_at) index)."""
+def _next_due(session, now: clock.Readings) -> float | None:
+    """Seconds until the earliest pending delivery is due by its account's clock (0: due now; None: none)."""
     c = webhook.WebhookDelivery.__table__.c
-    return session.execute(select(func.min(c.next_attempt_at)).where(c.status == "pending")).scalar()
-
-
-def _aware(moment):
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return now.seconds_until(session, c.next_attempt_at, c.account_id, c.status == "pending")
 
 
 def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None:
@@ -91,6 +90,7 @@ def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None
     table, attempts = webhook.WebhookDelivery.__table__, webhook.WebhookAttempt.__table__
     c = table.c
     with store.session(write=True) as session:
+        now = clock.readings(session)
         current = {}
         ids = sorted({o.job.id for o in outcomes})
         for start in range(0, len(ids), 500):
@@ -102,6 +102,7 @@ def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None
             job, row = outcome.job, current.get(outcome.job.id)
             if row is None or row.status != "pending":  # wiped by a reset meanwhile
                 continue
+            sent_at = now.when(row.account_id, outcome.sent_at)
             status, next_at = "pending", None
             if outcome.status_code == 200:
                 status, result = "delivered", "delivered"
@@ -110,11 +111,11 @@ def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None
                 if delay is None:
                     status, result = "failed", "failed"
                 else:
-                    next_at, result = outcome.sent_at + delay, "retrying"
+                    next_at, result = sent_at + delay, "retrying"
             changes.append({"b_id": job.id, "b_attempts": job.attempt, "b_status": status, "b_next": next_at})
             rows.append({"account_id": row.account_id, "delivery_id": job.id, "url": row.url, "event": row.event,
                          "attempt": job.attempt, "status_code": outcome.status_code, "error": outcome.error,
-                         "status": result, "sent_at": outcome.sent_at, "next_attempt_at": next_at})
+                         "status": result, "sent_at": sent_at, "next_attempt_at": next_at})
         if changes:
             session.execute(update(table).where(c.id == bindparam("b_id")).values(
                 attempts=bindparam("b_attempts"), status=bindparam("b_status"), next_attempt_at=bindparam("b_next")),
@@ -124,13 +125,13 @@ def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None
 
 def release(store: Store, jobs: list[Claimed]) -> None:
     """Give claimed deliveries back (their attempt was never made): due now instead of after the lease."""
-    now = utcnow()
     table = webhook.WebhookDelivery.__table__
     c = table.c
     with store.session(write=True) as session:
+        now = clock.readings(session)
         for job in jobs:
             session.execute(update(table).where(c.id == job.id, c.status == "pending", c.attempts == job.attempt - 1)
-                            .values(next_attempt_at=now))
+                            .values(next_attempt_at=now.of(job.account_id)))
 
 
 class WebhookWorker:
@@ -311,7 +312,7 @@ class WebhookWorker:
             raise
         except Exception as exc:  # connection refused, bad host, …
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return Outcome(job, status_code, error, utcnow())
+        return Outcome(job, status_code, error, clock.real_time())
 
 
 def _warm_up() -> None:

@@ -17,9 +17,10 @@ from datetime import timedelta
 
 from sqlalchemy import insert, text
 
+from sendcloud_emulator.domain import clock
 from sendcloud_emulator.domain.accounts import create_account, find_account
 from sendcloud_emulator.domain.outbox import Mail
-from sendcloud_emulator.store.db import Store, utcnow
+from sendcloud_emulator.store.db import Store
 from sendcloud_emulator.ui import queries
 from sendcloud_emulator.ui.queries import MailFilter
 
@@ -32,7 +33,7 @@ def fill(store: Store, count: int) -> tuple[str, str]:
         b = create_account(store, session, {"userName": "bench_b"})
     with store.session(write=True) as session:
         ids = [find_account(session, user_name=n).id for n in ("bench_a", "bench_b")]
-    start = utcnow() - timedelta(days=30)
+    start = clock.real_time() - timedelta(days=30)
     batch = []
     for i in range(count):
         account_id = ids[i % 2]

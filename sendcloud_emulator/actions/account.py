@@ -72,7 +72,7 @@ def domain_add(ctx: Ctx) -> dict:
         raise ApiError(41002)
     if not _new_domain_name(name):
         raise ApiError(41003)
-    return {"data": _domain_view(ctx, accounts.add_domain(ctx.session, ctx.account.id, name))}
+    return {"data": _domain_view(ctx, accounts.add_domain(ctx.session, ctx.account.id, name, ctx.now))}
 
 
 @declare(DOMAIN, NEW_DOMAIN)
@@ -153,7 +153,8 @@ def apiuser_add(ctx: Ctx) -> dict:
     if click and not cname_ok:
         raise ApiError(41116)
     unsubscribe = p.flag("unsubscribe", empty=41117, invalid=41118, default=1)
-    user = accounts.add_api_user(ctx.session, ctx.account.id, name, email_type, domain, open_, click, unsubscribe)
+    user = accounts.add_api_user(ctx.session, ctx.account.id, name, email_type, domain, open_, click, unsubscribe,
+                                 ctx.now)
     words = _api_user_words(ctx, user, domain)
     return {"total": 1, "data": {"name": user.name, "nameKey": user.api_key, "cType": words["cType"],
                                  "emailType": words["emailType"], "domain": domain.name, "neteaseSender": "",

@@ -1,17 +1,17 @@
 """/_emulator/events (simulate what a recipient or receiving server did) and /_emulator/webhook-deliveries."""
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
+from ..domain import clock
 from ..domain import events as pipeline
 from ..domain.accounts import Account
 from ..domain.outbox import Mail, MailEvent
 from ..domain.webhook import WebhookAttempt, WebhookDelivery
-from ..store.db import utcnow
 from . import ADMIN, TAG, ServicesDep
 
 router = APIRouter(prefix="/_emulator", tags=[TAG], dependencies=ADMIN)
@@ -38,11 +38,7 @@ def _has_nul(*values: str | None) -> bool:
 
 
 def _iso(services, moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(services.settings.tz).isoformat(timespec="seconds")
+    return clock.iso(moment, services.settings.tz)
 
 
 def _event_view(services, row: MailEvent) -> dict:
@@ -71,7 +67,7 @@ def inject_event(body: EventIn, services: ServicesDep) -> dict:
         if mail is None:
             raise HTTPException(status_code=404, detail="no such emailId")
         services.store.lock_account(session, mail.account_id)
-        row, queued = pipeline.inject(session, mail, event, utcnow(), sub_stat=body.subStat, url=body.url,
+        row, queued = pipeline.inject(session, mail, event, clock.now(session, mail.account_id), sub_stat=body.subStat, url=body.url,
                                       ip=body.ip, user_agent=body.userAgent)
         view = _event_view(services, row)
     worker = getattr(services, "webhook_worker", None)

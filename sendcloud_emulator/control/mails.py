@@ -8,14 +8,14 @@ import asyncio
 import json
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..domain import accounts, mime, outbox
+from ..domain import accounts, clock, mime, outbox
 from . import ADMIN, TAG
 
 router = APIRouter(prefix="/_emulator/mails", tags=[TAG], dependencies=ADMIN)
@@ -25,25 +25,17 @@ POLL_SECONDS = 0.1
 
 
 def _iso(request: Request, moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(request.app.state.settings.tz).isoformat(timespec="seconds")
+    return clock.iso(moment, request.app.state.settings.tz)
 
 
 def _since(request: Request, text: str | None) -> datetime | None:
     if text is None or not text.strip():
         return None
-    text = text.strip().replace("Z", "+00:00")
-    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)  # an unencoded "+08:00" arrives as " 08:00"
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip())  # an unencoded "+08:00" arrives as " 08:00"
     try:
-        moment = datetime.fromisoformat(text)
+        return clock.parse_iso(text, request.app.state.settings.tz)
     except ValueError:
         raise HTTPException(status_code=400, detail="since: not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=request.app.state.settings.tz)
-    return moment.astimezone(UTC)
 
 
 class Filters:

@@ -3,8 +3,8 @@
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+from ..domain import clock
 from ..domain import template as templates
-from ..store.db import utcnow
 from . import ADMIN, TAG, ServicesDep, account_for
 
 router = APIRouter(prefix="/_emulator/templates", tags=[TAG], dependencies=ADMIN)
@@ -29,13 +29,13 @@ def review(body: ReviewIn, services: ServicesDep) -> dict:
         if template is None:
             raise HTTPException(status_code=404, detail="no such template")
         try:
-            templates.review(session, template, body.approve, utcnow())
+            templates.review(session, template, body.approve, clock.now(session, account.id))
         except ValueError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from exc
         session.flush()
 
         def iso(moment):
-            return None if moment is None else templates.aware(moment).astimezone(tz).isoformat(timespec="seconds")
+            return clock.iso(moment, tz)
 
         return {"account": account.user_name, "invokeName": template.invoke_name, "name": template.name,
                 "templateType": template.template_type, "templateStat": template.template_stat,

@@ -18,7 +18,9 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
 from ..codes import ApiError
-from ..store.db import Store, lock_table, utcnow
+from ..store.db import Store, lock_table
+from . import clock
+from .clock import UTCDateTime
 
 DEFAULT_QUOTA = 10000
 MAX_DOMAINS = 5
@@ -108,7 +110,7 @@ class Account(SQLModel, table=True):
     quota: int = DEFAULT_QUOTA
     template_review: str = "auto"  # auto | manual
     rate_limit_per_minute: int | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Domain(SQLModel, table=True):
@@ -119,8 +121,8 @@ class Domain(SQLModel, table=True):
     name_key: str  # lower-cased name: domains are unique per account, case-insensitively
     is_test: bool = False
     verify: int = 0
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ApiUser(SQLModel, table=True):
@@ -133,7 +135,7 @@ class ApiUser(SQLModel, table=True):
     open: int = 1
     click: int = 0
     unsubscribe: int = 1
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class AccountClash(Exception):
@@ -168,8 +170,10 @@ def create_account(store: Store, session: Session, spec: dict) -> dict:
         if session.exec(select(ApiUser).where(ApiUser.name == name)).first():
             raise AccountClash(f"apiUser {name!r} already exists")
     review = spec.get("templateReview") or "auto"
+    account_id = store.next_id(session, "account", first=1001)
+    now = clock.now(session, account_id)  # a new account's clock is real time
     account = Account(
-        id=store.next_id(session, "account", first=1001),
+        id=account_id,
         user_name=user_name,
         email=spec.get("email") or f"{user_name}@example.com",
         phone=spec.get("phone") or "",
@@ -177,6 +181,7 @@ def create_account(store: Store, session: Session, spec: dict) -> dict:
         quota=int(spec["quota"]) if spec.get("quota") is not None else DEFAULT_QUOTA,
         template_review=review,
         rate_limit_per_minute=spec.get("rateLimitPerMinute"),
+        created_at=now,
     )
     if spec.get("createdAt"):
         account.created_at = spec["createdAt"]
@@ -184,14 +189,14 @@ def create_account(store: Store, session: Session, spec: dict) -> dict:
     session.flush()
     test_name = spec.get("domain") or f"{random_key(10).lower()}.sendcloud.org"
     domain = Domain(account_id=account.id, name=test_name, name_key=test_name.lower(),
-                    is_test=True, verify=VERIFY_ALL)
+                    is_test=True, verify=VERIFY_ALL, created_at=now, updated_at=now)
     session.add(domain)
     session.flush()
     keys = {"apiKey": spec.get("apiKey") or random_key(), "batchApiKey": spec.get("batchApiKey") or random_key()}
     session.add(ApiUser(account_id=account.id, name=trigger, api_key=keys["apiKey"], email_type=0,
-                        domain_id=domain.id, click=1))
+                        domain_id=domain.id, click=1, created_at=now))
     session.add(ApiUser(account_id=account.id, name=batch, api_key=keys["batchApiKey"], email_type=1,
-                        domain_id=domain.id, click=1))
+                        domain_id=domain.id, click=1, created_at=now))
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent create took the name first
@@ -307,7 +312,7 @@ def find_domain(session: Session, account_id: int, name: str) -> Domain | None:
     return session.exec(select(Domain).where(Domain.account_id == account_id, Domain.name_key == name.lower())).first()
 
 
-def add_domain(session: Session, account_id: int, name: str) -> Domain:
+def add_domain(session: Session, account_id: int, name: str, now: datetime) -> Domain:
     if find_domain(session, account_id, name):
         raise ApiError(41015)
     normal = session.exec(
@@ -315,7 +320,7 @@ def add_domain(session: Session, account_id: int, name: str) -> Domain:
     ).one()
     if normal >= MAX_DOMAINS:
         raise ApiError(41012)
-    domain = Domain(account_id=account_id, name=name, name_key=name.lower())
+    domain = Domain(account_id=account_id, name=name, name_key=name.lower(), created_at=now, updated_at=now)
     session.add(domain)
     session.flush()
     return domain
@@ -338,7 +343,7 @@ def verify_domain(session: Session, account_id: int, name: str, bits: int) -> Do
     if domain is None:
         return None
     domain.verify |= bits & VERIFY_ALL
-    domain.updated_at = utcnow()
+    domain.updated_at = clock.now(session, account_id)
     session.add(domain)
     return domain
 
@@ -357,12 +362,12 @@ def list_api_users(session: Session, account_id: int, email_type: int | None, c_
 
 
 def add_api_user(session: Session, account_id: int, name: str, email_type: int, domain: Domain,
-                 open_: int, click: int, unsubscribe: int) -> ApiUser:
+                 open_: int, click: int, unsubscribe: int, now: datetime) -> ApiUser:
     count = session.exec(select(func.count()).select_from(ApiUser).where(ApiUser.account_id == account_id)).one()
     if count >= MAX_API_USERS:
         raise ApiError(41112)
     user = ApiUser(account_id=account_id, name=name, api_key=random_key(), email_type=email_type,
-                   domain_id=domain.id, open=open_, click=click, unsubscribe=unsubscribe)
+                   domain_id=domain.id, open=open_, click=click, unsubscribe=unsubscribe, created_at=now)
     try:
         with session.begin_nested():
             session.add(user)

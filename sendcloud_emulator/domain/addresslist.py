@@ -15,6 +15,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
 from .. import values
+from .clock import UTCDateTime
 from .render import Number
 
 MAX_ALIAS = 48
@@ -35,8 +36,8 @@ class AddressList(SQLModel, table=True):
     name: str
     description: str = ""
     list_type: int = 0  # 0 normal, 1 advanced
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class AddressMember(SQLModel, table=True):
@@ -51,8 +52,8 @@ class AddressMember(SQLModel, table=True):
     member_key: str  # lower-cased address
     name: str = ""
     vars: str = ""  # the flat JSON object as text (keys without %), or ""
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 # lists ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
 from ..store.db import Store
+from .clock import UTCDateTime
 
 
 class Label(SQLModel, table=True):
@@ -14,8 +15,8 @@ class Label(SQLModel, table=True):
     id: int = Field(primary_key=True)  # the labelId
     account_id: int = Field(foreign_key="account.id", index=True)
     name: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 def get(session: Session, account_id: int, label_id: int) -> Label:

@@ -106,7 +106,7 @@ def _headers(message: EmailMessage, mail: Mail) -> None:
     if reply_to:
         _set(message, "Reply-To", ", ".join(_mailbox(r) for r in reply_to))
     _set(message, "Subject", mail.subject)
-    _set(message, "Date", format_datetime(_aware(mail.request_time)))
+    _set(message, "Date", format_datetime(mail.request_time))
     if not any(k.lower() == "message-id" for k in custom):
         _set(message, "Message-ID", f"<{mail.message_id}.{mail.position}@sendcloud.test>")
     if mail.notification_to:
@@ -118,12 +118,6 @@ def _headers(message: EmailMessage, mail: Mail) -> None:
         if name in message:
             del message[name]
         _set(message, name, value)
-
-
-def _aware(moment):
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def raw(mail: Mail, files: list[MailFile]) -> bytes:

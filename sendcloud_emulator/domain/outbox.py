@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import Column, Index, LargeBinary, func, or_
 from sqlmodel import Field, Session, SQLModel, select
 
-from ..store.db import TRAFFIC_TABLES, utcnow
+from ..store.db import TRAFFIC_TABLES
+from .clock import UTCDateTime
 
 SOURCES = ("v2", "v1", "smtp")  # the doors a mail can come in by
 
@@ -45,8 +46,8 @@ class Mail(SQLModel, table=True):
     attachments: str = "[]"  # JSON list [{filename, contentType, size, contentId}]
     status: str = "request"  # delivery status: request | deliver | invalid | soft_bounce
     sub_stat: int = 0
-    request_time: datetime = Field(default_factory=utcnow, index=True)
-    status_time: datetime = Field(default_factory=utcnow)
+    request_time: datetime = Field(index=True, sa_type=UTCDateTime)
+    status_time: datetime = Field(sa_type=UTCDateTime)
     # added by the mail module -------------------------------------------------------------------
     position: int = 0  # the recipient index inside its messageId (the number in the emailId)
     notification_to: str | None = None  # Disposition-Notification-To (read receipt), when asked for
@@ -81,7 +82,7 @@ class MailEvent(SQLModel, table=True):
     url: str | None = None
     ip: str | None = None
     user_agent: str | None = None
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(index=True, sa_type=UTCDateTime)
 
 
 TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__, MailFile.__tablename__})

@@ -17,6 +17,7 @@ from .. import values
 from ..codes import ApiError
 from ..store.db import TRAFFIC_TABLES, Store
 from . import render
+from .clock import UTCDateTime
 from .outbox import Mail, MailFile
 
 DUPLICATE_WINDOW = timedelta(hours=1)
@@ -32,7 +33,7 @@ class SendRequest(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     key: str  # sha256 of the id (ids of any length compare whole)
     request_id: str
-    accepted_at: datetime
+    accepted_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class MailTask(SQLModel, table=True):
@@ -46,8 +47,8 @@ class MailTask(SQLModel, table=True):
     message_id: str = Field(index=True)
     member_count: int = 0
     status: str = "requesting"  # requesting | completed
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 TRAFFIC_TABLES.update({SendRequest.__tablename__, MailTask.__tablename__})
@@ -64,7 +65,7 @@ def check_duplicate(session: Session, account_id: int, request_id: str | None, n
         return
     row = session.exec(select(SendRequest).where(SendRequest.account_id == account_id,
                                                  SendRequest.key == _key(request_id))).first()
-    if row is not None and _aware(row.accepted_at) > now - DUPLICATE_WINDOW:
+    if row is not None and row.accepted_at > now - DUPLICATE_WINDOW:
         raise ApiError(40000)
 
 
@@ -77,12 +78,6 @@ def remember(session: Session, account_id: int, request_id: str | None, now: dat
         row = SendRequest(account_id=account_id, key=_key(request_id), request_id=request_id, accepted_at=now)
     row.accepted_at = now
     session.add(row)
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # identifiers ------------------------------------------------------------------------------------

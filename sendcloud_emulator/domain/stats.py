@@ -67,8 +67,8 @@ def _minute(session: Session, column):
     straddles a local hour or day boundary).
     """
     if session.get_bind().dialect.name == "postgresql":
-        # a timestamptz: its UTC wall time, whatever the session's TimeZone
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI")
+        # a `timestamp` holding UTC wall time (UTCDateTime), so no session TimeZone applies
+        return func.to_char(column, "YYYY-MM-DD HH24:MI")
     return func.strftime("%Y-%m-%d %H:%M", column)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES
+from .clock import UTCDateTime
 
 SPAM_REASON = "reported as spam by recipient"
 CHUNK = 500
@@ -28,20 +29,20 @@ class _Entry(SQLModel):
 class Bounce(_Entry, table=True):
     __table_args__ = (UniqueConstraint("account_id", "email_key"),)
     reason: str
-    bounce_time: datetime = Field(index=True)
+    bounce_time: datetime = Field(index=True, sa_type=UTCDateTime)
 
 
 class Unsubscribe(_Entry, table=True):
     __table_args__ = (UniqueConstraint("account_id", "email_key"),)
     label_id: int = 0
     api_user: str
-    unsubscribe_time: datetime = Field(index=True)
+    unsubscribe_time: datetime = Field(index=True, sa_type=UTCDateTime)
 
 
 class SpamReport(_Entry, table=True):
     __table_args__ = (UniqueConstraint("account_id", "email_key"),)
     reason: str = SPAM_REASON
-    spam_reported_time: datetime = Field(index=True)
+    spam_reported_time: datetime = Field(index=True, sa_type=UTCDateTime)
 
 
 TRAFFIC_TABLES.update({Bounce.__tablename__, Unsubscribe.__tablename__, SpamReport.__tablename__})

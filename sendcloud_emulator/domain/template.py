@@ -8,12 +8,13 @@ templateStat: −2 not submitted, −1 rejected, 0 pending, 1 approved. Only 1 c
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
+from .clock import UTCDateTime
 
 MAX_TEMPLATES = 50
 NOT_SUBMITTED, REJECTED, PENDING, APPROVED = -2, -1, 0, 1
@@ -36,8 +37,9 @@ class Template(SQLModel, table=True):
     html: str
     text: str = ""  # the plain part, "" when none
     content_summary: str = ""  # "" when none
-    created_at: datetime
-    updated_at: datetime | None = None  # None (rendered "") until the first update/submit/review
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    # None (rendered "") until the first update/submit/review
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def is_invoke_name(text: str) -> bool:
@@ -156,8 +158,3 @@ def review(session: Session, template: Template, approve: bool, now: datetime) -
 
 def delete(session: Session, template: Template) -> None:
     session.delete(template)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands stored times back naive: they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

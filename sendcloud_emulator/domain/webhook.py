@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from ..codes import ApiError
 from .accounts import random_key
 from ..store.db import TRAFFIC_TABLES
+from .clock import UTCDateTime
 
 # name → code, in the order of §2.18 (also the order names are rendered in)
 EVENT_CODES = {"request": 18, "deliver": 1, "report_spam": 3, "invalid": 4, "soft_bounce": 5,
@@ -35,8 +36,8 @@ class WebhookConfig(SQLModel, table=True):
     category_name: str  # an API_USER name of the account, or "all"
     url: str
     events: str  # comma-joined event names, in EVENT_CODES order
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class WebhookDelivery(SQLModel, table=True):
@@ -53,8 +54,8 @@ class WebhookDelivery(SQLModel, table=True):
     payload: str  # JSON object of the form fields (all strings)
     attempts: int = 0
     status: str = "pending"  # pending | delivered | failed
-    next_attempt_at: datetime | None = Field(default=None, index=True)
-    created_at: datetime
+    next_attempt_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class WebhookAttempt(SQLModel, table=True):
@@ -67,8 +68,8 @@ class WebhookAttempt(SQLModel, table=True):
     status_code: int | None = None
     error: str | None = None
     status: str  # delivered | retrying | failed
-    sent_at: datetime
-    next_attempt_at: datetime | None = None
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 TRAFFIC_TABLES.update({WebhookDelivery.__tablename__, WebhookAttempt.__tablename__})

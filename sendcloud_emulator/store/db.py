@@ -15,7 +15,6 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -41,11 +40,6 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: int
-
-
-def utcnow() -> datetime:
-    """Stored times are aware UTC (SQLModel's UTCDateTime); rendering converts to the configured zone."""
-    return datetime.now(UTC)
 
 
 class WriterQueue:

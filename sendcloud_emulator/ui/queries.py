@@ -184,8 +184,6 @@ def daily_events(session: Session, account_id: int, today: date, tz, days: int =
                         .where(MailEvent.account_id == account_id, MailEvent.created_at >= start)).all()
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for created, event in rows:
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=UTC)
         counts[created.astimezone(tz).date()][event] += 1
     return [first + timedelta(days=i) for i in range(days)], counts
 

@@ -3,7 +3,7 @@
 import html as html_lib
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ..domain import clock
 from . import i18n, queries, sections
 from .queries import MailFilter
 
@@ -57,18 +58,10 @@ class Page:
         return i18n.word(self.lang, key, **values)
 
     def fmt(self, moment: datetime | None) -> str:
-        if moment is None:
-            return ""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.settings.tz).strftime("%Y-%m-%d %H:%M:%S")
+        return clock.fmt(moment, self.settings.tz)
 
     def iso(self, moment: datetime | None) -> str:
-        if moment is None:
-            return ""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.settings.tz).isoformat(timespec="seconds")
+        return clock.iso(moment, self.settings.tz) or ""
 
     def url(self, path: str, **params) -> str:
         from urllib.parse import urlencode

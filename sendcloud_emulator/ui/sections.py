@@ -1,8 +1,7 @@
 """The account pages: one function per section, returning the template's data (read-only)."""
 
-from datetime import UTC, datetime
-
 from ..domain import addresslist as addresslist_rules
+from ..domain import clock
 from ..domain import template as template_rules
 from ..domain import webhook as webhook_rules
 from . import queries
@@ -46,7 +45,7 @@ def webhooks(session, account, page) -> dict:
 
 
 def stats(session, account, page) -> dict:
-    today = datetime.now(UTC).astimezone(page.settings.tz).date()
+    today = clock.now(session, account.id).astimezone(page.settings.tz).date()
     days, counts = queries.daily_events(session, account.id, today, page.settings.tz)
     series = ["request", "deliver", "open", "click", "invalid", "soft_bounce", "unsubscribe", "report_spam"]
     return {"days": days, "counts": counts, "series": series, "chart": chart(days, counts)}
