@@ -4,11 +4,12 @@ Nothing here is stored separately: every number is counted from Mail and MailEve
 to the mail's request time (in the emulator's time zone), API_USER, recipient domain and labelId.
 """
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from . import clock
 from .label import Label
 from .outbox import Mail, MailEvent
 
@@ -73,7 +74,7 @@ def _minute(session: Session, column):
 
 
 def _local(minute: str, tz: tzinfo) -> datetime:
-    return datetime.strptime(minute, "%Y-%m-%d %H:%M").replace(tzinfo=UTC).astimezone(tz)
+    return clock.aware(datetime.strptime(minute, "%Y-%m-%d %H:%M")).astimezone(tz)
 
 
 def _has(event: str):
