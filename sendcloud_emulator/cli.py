@@ -1,4 +1,4 @@
-"""The `sendcloud-emulator` command: serve, seed, demo, reset, accounts create, health.
+"""The `sendcloud-emulator` command: serve, seed, demo, reset, accounts create|clock, health.
 
 Every option has an environment twin (shown in `--help`); the database commands work on the
 database directly, so they also work while no server runs.
@@ -201,6 +201,53 @@ def accounts_create(
         return
     for key in ("userName", "apiUser", "apiKey", "batchApiUser", "batchApiKey", "appKey", "domain"):
         typer.echo(f"{key}: {view[key]}")
+
+
+@accounts_app.command("clock")
+def accounts_clock(
+    user_name: str = typer.Argument(..., envvar="SC_EMULATOR_CLOCK_ACCOUNT", show_default=False,
+                                    help="The account's userName."),
+    advance: float = typer.Option(None, "--advance", envvar="SC_EMULATOR_CLOCK_ADVANCE", show_default=False,
+                                  help="Seconds to move the account's clock forward (e.g. 3600)."),
+    to: str = typer.Option(None, "--to", envvar="SC_EMULATOR_CLOCK_TO", show_default=False,
+                           help="Jump forward to this ISO 8601 time (no offset: SC_EMULATOR_TIMEZONE)."),
+    freeze: bool = typer.Option(None, "--freeze/--unfreeze", envvar="SC_EMULATOR_CLOCK_FREEZE", show_default=False,
+                                help="Stop the clock at its reading, or let it run again (default: unchanged)."),
+    real_time: bool = typer.Option(False, "--real-time", envvar="SC_EMULATOR_CLOCK_REAL_TIME",
+                                   help="Back to real time, unfrozen."),
+    database: str = DATABASE,
+) -> None:
+    """Show or move an account's clock (time travel: quota day, sendRequestId hour, webhook retries, statistics).
+
+    Without options it prints the clock. The clock never runs backwards; --real-time resets it.
+    """
+    from .domain import accounts as account_rules
+    from .domain import clock
+
+    settings = _settings(database)
+    store = _store(database)
+    target = None
+    if to is not None:
+        try:
+            target = clock.parse_iso(to, settings.tz)
+        except ValueError as exc:
+            raise typer.BadParameter("an ISO 8601 time, e.g. 2026-11-27T00:00:00+08:00", param_hint="--to") from exc
+    with store.session(write=True) as session:
+        found = account_rules.find_account(session, user_name=user_name)
+        if found is None:
+            typer.echo(f"no such account: {user_name}", err=True)
+            raise typer.Exit(1)
+        store.lock_account(session, found.id)
+        try:
+            if real_time:
+                clock.back_to_real_time(session, found.id)
+            if advance is not None or target is not None or freeze is not None:
+                clock.change(session, found.id, advance_seconds=advance, to=target, frozen=freeze)
+        except clock.ClockError as refused:
+            typer.echo(str(refused), err=True)
+            raise typer.Exit(1) from refused
+        view = clock.view(session, found.id, settings.tz)
+    typer.echo(json.dumps(view, ensure_ascii=False))
 
 
 @app.command()

@@ -7,7 +7,8 @@ Fixtures (prefixed, so they never collide with a project's own `client`, `accoun
   or `SC_EMULATOR_URL` set, the running emulator at that URL is used instead (a Docker service in CI).
 - `sendcloud_account` (per test): a fresh, isolated account on it (deleted afterwards) with its
   credentials and a small client for the control API: `mails(...)`, `wait_for(...)`, `events(...)`,
-  `reset()`, and `call(path, **params)` for the SendCloud API itself.
+  `reset()`, its clock (`clock()`, `advance(seconds=…)`, `travel_to(...)`, `freeze()`, `unfreeze()`,
+  `real_time()`), and `call(path, **params)` for the SendCloud API itself.
 
 Nothing heavy is imported until a fixture is used.
 """
@@ -142,8 +143,43 @@ class SendCloudAccount:
         return response.json()["items"]
 
     def reset(self) -> None:
-        """Wipe this account's traffic (mails, events, statistics, suppression lists, today's quota)."""
+        """Wipe this account's traffic (mails, events, statistics, suppression lists, today's quota) and
+        set its clock back to real time."""
         self.emulator.control.post("/reset", params={"account": self.user_name}).raise_for_status()
+
+    # the account's clock (control-api.md "Clock (per account)"): only this account travels in time
+    def clock(self) -> dict:
+        """`{"now": ISO time, "offsetSeconds": n, "frozen": bool}`."""
+        response = self.emulator.control.get(f"/accounts/{self.user_name}/clock")
+        response.raise_for_status()
+        return response.json()
+
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0, days: float = 0) -> dict:
+        """Move the account's clock forward (quota day, sendRequestId hour, webhook retries, statistics)."""
+        return self._set_clock(advanceSeconds=seconds + 60 * minutes + 3600 * hours + 86400 * days)
+
+    def travel_to(self, when) -> dict:
+        """Jump to a time (a datetime, or ISO text; no offset = the emulator's zone); never backwards."""
+        return self._set_clock(now=when if isinstance(when, str) else when.isoformat())
+
+    def freeze(self) -> dict:
+        """Stop the account's clock at its current reading (`advance` still moves it)."""
+        return self._set_clock(frozen=True)
+
+    def unfreeze(self) -> dict:
+        """Let the clock run again from its current reading."""
+        return self._set_clock(frozen=False)
+
+    def real_time(self) -> None:
+        """Back to real time, unfrozen."""
+        self.emulator.control.delete(f"/accounts/{self.user_name}/clock").raise_for_status()
+
+    def _set_clock(self, **body) -> dict:
+        response = self.emulator.control.put(f"/accounts/{self.user_name}/clock", json=body)
+        if response.status_code == 400:
+            raise ValueError(response.json().get("detail"))
+        response.raise_for_status()
+        return response.json()
 
 
 def _params(filters: dict) -> dict:

@@ -76,11 +76,12 @@ ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower
 def control_routers() -> list:
     """The /_emulator routers (control-api.md), in the order they appear in /docs."""
     from .control import accounts as control_accounts
+    from .control import clock as control_clock
     from .control import events as control_events
     from .control import system
     from .control import mails as control_mails
     from .control import templates as control_templates
     from .ui import router as ui
 
-    return [system.router, control_accounts.router, control_templates.router, control_mails.router,
-            control_events.router, ui.router]
+    return [system.router, control_accounts.router, control_clock.router, control_templates.router,
+            control_mails.router, control_events.router, ui.router]

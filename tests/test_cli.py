@@ -285,3 +285,27 @@ def test_reset_of_one_account_keeps_its_configuration(db):
     assert [m for m in after["mail"] if m["account_id"] not in ids]
     assert after["template"] == before["template"] and after["label"] == before["label"]
     assert run("reset", "--account", "nobody", "--database", db).exit_code == 1
+
+
+def test_accounts_clock_moves_one_accounts_clock(db):
+    import json
+
+    assert run("accounts", "create", "--user-name", "traveller", "--database", db).exit_code == 0
+    assert run("accounts", "create", "--user-name", "stayer", "--database", db).exit_code == 0
+    result = run("accounts", "clock", "traveller", "--advance", 3600, "--database", db)
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.output)
+    assert view["offsetSeconds"] == 3600 and view["frozen"] is False and view["now"].endswith("+08:00")
+    frozen = json.loads(run("accounts", "clock", "traveller", "--freeze", "--database", db).output)
+    assert frozen["frozen"] is True
+    assert json.loads(run("accounts", "clock", "traveller", "--database", db).output)["now"] == frozen["now"]
+    moved = json.loads(run("accounts", "clock", "traveller", "--to", "2040-01-02T03:04:05", "--database", db).output)
+    assert moved == {"now": "2040-01-02T03:04:05+08:00", "offsetSeconds": moved["offsetSeconds"], "frozen": True}
+    refused = run("accounts", "clock", "traveller", "--to", "2039-01-01T00:00:00+08:00", "--database", db)
+    assert refused.exit_code == 1 and "never runs backwards" in refused.output
+    assert json.loads(run("accounts", "clock", "stayer", "--database", db).output)["offsetSeconds"] == 0
+    assert str(dump(db)["accountclock"][0]["frozen_at"]).startswith("2040-01-01 19:04:05")  # stored as UTC
+    back = json.loads(run("accounts", "clock", "traveller", "--real-time", "--database", db).output)
+    assert back["offsetSeconds"] == 0 and back["frozen"] is False
+    assert dump(db)["accountclock"] == []
+    assert run("accounts", "clock", "nobody", "--database", db).exit_code == 1

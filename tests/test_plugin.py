@@ -46,6 +46,25 @@ def test_readme_example_passes_against_a_running_server(tmp_path):
         assert httpx.get(f"{base}/_emulator/faults", headers=auth, timeout=60).json() == {"rules": []}
 
 
+def test_readme_testing_time_example_passes(tmp_path):
+    # A second file checks that the clock really moves only the test's own account.
+    (tmp_path / "test_time.py").write_text(snippet("testing-time"), encoding="utf-8")
+    (tmp_path / "test_isolated.py").write_text(
+        "def test_other_accounts_keep_real_time(sendcloud_emulator, sendcloud_account):\n"
+        "    other = sendcloud_emulator.create_account()\n"
+        "    sendcloud_account.advance(seconds=7200)\n"
+        "    assert sendcloud_account.clock()['offsetSeconds'] == 7200\n"
+        "    assert other.clock() == {'now': other.clock()['now'], 'offsetSeconds': 0, 'frozen': False}\n"
+        "    sendcloud_account.reset()\n"
+        "    assert sendcloud_account.clock()['offsetSeconds'] == 0\n"
+        "    sendcloud_emulator.delete_account(other.user_name)\n", encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SC_EMULATOR_"))}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_time.py",
+                             "test_isolated.py"], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
 def test_plugin_fixture_names_are_prefixed():
     names = [name for name in dir(plugin) if hasattr(getattr(plugin, name), "_pytestfixturefunction")
              or type(getattr(plugin, name)).__name__ == "FixtureFunctionDefinition"]

@@ -107,11 +107,6 @@ def now(session: Session, account_id: int) -> datetime:
     return _reading(session.get(AccountClock, account_id), real_time())
 
 
-def today(session: Session, account_id: int, tz: tzinfo):
-    """The account's current day in the emulator's zone (the quota day)."""
-    return now(session, account_id).astimezone(tz).date()
-
-
 def view(session: Session, account_id: int, tz: tzinfo) -> dict:
     """`{now, offsetSeconds, frozen}` (control API); offsetSeconds = the reading minus real time."""
     real = real_time()
@@ -162,13 +157,26 @@ def change(session: Session, account_id: int, *, advance_seconds: float | None =
 
 
 def back_to_real_time(session: Session, account_id: int) -> timedelta:
-    """DELETE: real time again, unfrozen; → how far the clock moved (negative when it was ahead)."""
+    """Real time again, unfrozen; → how far the clock moved (negative when it was ahead).
+
+    Stored records keep their times. Pending webhook callbacks keep the wait they had left (a
+    retry due in 2 minutes is still due in 2 minutes), so none is put off by the time travelled.
+    The caller holds the account's write lock.
+    """
+    from .webhook import WebhookDelivery  # webhook's tables use this module's column type
+
     real = real_time()
     row = session.get(AccountClock, account_id)
     if row is None:
         return timedelta(0)
     moved = real - _reading(row, real)
     session.delete(row)
+    pending = session.exec(select(WebhookDelivery).where(WebhookDelivery.account_id == account_id,
+                                                         WebhookDelivery.status == "pending",
+                                                         WebhookDelivery.next_attempt_at.is_not(None))).all()
+    for delivery in pending:
+        delivery.next_attempt_at = delivery.next_attempt_at + moved
+        session.add(delivery)
     session.flush()
     return moved
 

@@ -234,8 +234,12 @@ def account_section(request: Request, user_name: str, section: str):
         if account is None:
             return page.render("missing.html", status_code=404, what=user_name)
         data = sections.SECTIONS[section](session, account, page)
+        # the badge: shown only while the account travels in time
+        travel = None if clock.is_real_time(session, account.id) else clock.view(session, account.id, page.settings.tz)
+    if travel is not None:
+        travel["shown"] = page.fmt(datetime.fromisoformat(travel["now"]))
     return page.render(f"account_{section}.html", account=account, section=section,
-                       sections=list(sections.SECTIONS), **data)
+                       sections=list(sections.SECTIONS), account_clock=travel, **data)
 
 
 # static files -------------------------------------------------------------------------------------
