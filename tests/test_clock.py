@@ -28,9 +28,7 @@ def test_every_stored_time_is_a_utc_column():
     from sqlalchemy import DateTime
     from sqlmodel import SQLModel
 
-    from sendcloud_emulator.store.db import load_table_modules
-
-    load_table_modules()
+    import sendcloud_emulator.domain  # noqa: F401 (registers every table)
     times = [(t.name, c.name, type(c.type).__name__) for t in SQLModel.metadata.sorted_tables for c in t.columns
              if isinstance(c.type, (DateTime, UTCDateTime))]
     assert len(times) > 20
