@@ -195,3 +195,22 @@ def test_account_page_shows_a_clock_badge_only_while_the_account_travels(client,
     assert re.search(r'<span class="tag clock" id="account-clock"[^>]*>⏱ 账户时钟 2035-06-07 08:09:1\d</span>', running)
     assert client.delete(f"/_emulator/accounts/{user}/clock").status_code == 204
     assert 'id="account-clock"' not in client.get(f"/ui/accounts/{user}").text
+
+
+def test_the_list_page_and_the_control_api_filter_alike(client, api):
+    """Both read mails through the domain's one filter: the same query shows the same mails."""
+    user = api.account["userName"]
+    label_id = api.call("label/add", labelName=f"same-filter-{user}")["info"]["data"]["labelId"]
+    wanted = send(api, subject="Invoice 7%_", to="Mixed.Case@example.com", labelId=label_id)
+    send(api, subject="Welcome", to="other@example.com")
+    assert client.post("/_emulator/events", json={"emailId": wanted, "event": "invalid"}).status_code == 201
+    queries = [f"account={user}", f"account={user}&to=mixed.case@EXAMPLE.com", f"account={user}&q=7%25_",
+               f"account={user}&labelId={label_id}", f"account={user}&status=invalid",
+               f"account={user}&apiUser={api.account['apiUser']}", f"account={user}&q=nothing-like-this",
+               "account=no_such_account_here", f"account={user}&source=smtp"]
+    for query in queries:
+        shown = re.findall(r'data-email-id="([^"]+)"', client.get(f"/?{query}").text)
+        listed = [m["emailId"] for m in client.get(f"/_emulator/mails?{query}").json()["items"]]
+        assert shown == listed, query
+    for query in (f"q=7%25_", f"labelId={label_id}", "status=invalid", "to=mixed.case@EXAMPLE.com"):
+        assert re.findall(r'data-email-id="([^"]+)"', client.get(f"/?account={user}&{query}").text) == [wanted]

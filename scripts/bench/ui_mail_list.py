@@ -22,7 +22,7 @@ from sendcloud_emulator.domain.accounts import create_account, find_account
 from sendcloud_emulator.domain.outbox import Mail
 from sendcloud_emulator.store.db import Store
 from sendcloud_emulator.ui import queries
-from sendcloud_emulator.ui.queries import MailFilter
+from sendcloud_emulator.domain.outbox import MailFilter
 
 STATUSES = ("deliver", "deliver", "deliver", "invalid", "soft_bounce")
 

@@ -1,7 +1,7 @@
 """statday, stathour, invalidstat, data/emailStatus and openandclick (api.md §2.10–§2.13, §2.17)."""
 
 from ..context import Ctx
-from ..domain import events, stats
+from ..domain import events, label, stats
 from . import declare, filters
 from .filters import (AGGREGATE, API_USER_LIST, DOMAIN_LIST, EMAIL, EMAIL_IDS, LABEL_ID, LABEL_ID_LIST, PAGING,
                       TRACK_TYPE, WINDOW)
@@ -36,7 +36,7 @@ def statday(ctx: Ctx) -> dict:
         shown = {stats.AGGREGATE_NAMES.get(key, key): str(total[key]) for key in stats.COUNT_KEYS}
         percents = {k: v for k, v in stats.with_percents(total).items() if k.endswith("Percent")}
         return {"dataList": {**shown, **percents}, "count": 1, "total": 1}
-    names = stats.label_names(ctx.session, ctx.account.id, [key[3] for key in rows])
+    names = label.names(ctx.session, [key[3] for key in rows], ctx.account.id)
     data = [{"sendDate": day, "apiUser": api_user, "domain": domain, "labelId": label_id,
              "labelName": names.get(label_id), **stats.with_percents(counts)}
             for (day, api_user, domain, label_id), counts in rows.items()]
@@ -65,7 +65,7 @@ def invalidstat(ctx: Ctx) -> dict:
             for key, n in counts.items():
                 total[key] += n
         return {"dataList": total, "count": 1, "total": 1}
-    names = stats.label_names(ctx.session, ctx.account.id, [key[2] for key in rows])
+    names = label.names(ctx.session, [key[2] for key in rows], ctx.account.id)
     data = [{"sendDate": day, "apiUser": api_user, "labelId": label_id, "labelName": names.get(label_id),
              "domain": domain, **counts}
             for (day, api_user, label_id, domain), counts in rows.items()]

@@ -1,7 +1,6 @@
 """/_emulator/events (simulate what a recipient or receiving server did) and /_emulator/webhook-deliveries."""
 
 import json
-from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field, field_validator
@@ -37,13 +36,10 @@ def _has_nul(*values: str | None) -> bool:
     return any(v is not None and "\x00" in v for v in values)
 
 
-def _iso(services, moment: datetime | None) -> str | None:
-    return clock.iso(moment, services.settings.tz)
-
-
 def _event_view(services, row: MailEvent) -> dict:
     return {"id": row.id, "emailId": row.email_id, "event": row.event, "subStat": row.sub_stat, "url": row.url,
-            "ip": row.ip, "userAgent": row.user_agent, "createdAt": _iso(services, row.created_at)}
+            "ip": row.ip, "userAgent": row.user_agent,
+            "createdAt": clock.iso(row.created_at, services.settings.tz)}
 
 
 @router.post("/events", status_code=201)
@@ -128,6 +124,6 @@ def list_deliveries(services: ServicesDep, account: str | None = Query(default=N
         rows = session.exec(query.order_by(WebhookAttempt.id)).all()
         items = [{"id": a.id, "deliveryId": d.id, "url": a.url, "event": a.event, "emailId": d.email_id,
                   "messageId": d.message_id, "payload": json.loads(d.payload), "statusCode": a.status_code,
-                  "error": a.error, "status": a.status, "attempt": a.attempt, "sentAt": _iso(services, a.sent_at),
-                  "nextAttemptAt": _iso(services, a.next_attempt_at)} for a, d in rows]
+                  "error": a.error, "status": a.status, "attempt": a.attempt, "sentAt": clock.iso(a.sent_at, services.settings.tz),
+                  "nextAttemptAt": clock.iso(a.next_attempt_at, services.settings.tz)} for a, d in rows]
         return {"total": len(items), "items": items}

@@ -24,10 +24,6 @@ MAX_WAIT = 30.0
 POLL_SECONDS = 0.1
 
 
-def _iso(request: Request, moment: datetime | None) -> str | None:
-    return clock.iso(moment, request.app.state.settings.tz)
-
-
 def _since(request: Request, text: str | None) -> datetime | None:
     if text is None or not text.strip():
         return None
@@ -53,25 +49,15 @@ class Filters:
         templateInvokeName: str | None = Query(default=None),
         messageId: str | None = Query(default=None),
         maillistTaskId: int | None = Query(default=None),
-        status: Literal["request", "deliver", "invalid", "soft_bounce"] | None = Query(default=None),
-        source: Literal["v2", "v1", "smtp"] | None = Query(default=None, description="the door the mail came in by"),
+        status: Literal[outbox.STATUSES] | None = Query(default=None),
+        source: Literal[outbox.SOURCES] | None = Query(default=None, description="the door the mail came in by"),
         since: str | None = Query(default=None, description="ISO 8601; without an offset, the emulator's zone"),
         q: str | None = Query(default=None, description="substring of subject, html or plain"),
     ):
-        self.account = account
-        self.filter = outbox.MailFilter(api_user=apiUser, to=to, from_=from_, subject=subject, label_id=labelId,
+        self.filter = outbox.MailFilter(account=account, api_user=apiUser, to=to, from_=from_, subject=subject, label_id=labelId,
                                         template_invoke_name=templateInvokeName, message_id=messageId,
                                         maillist_task_id=maillistTaskId, status=status, source=source,
                                         since=_since(request, since), q=q)
-
-    def resolve(self, session) -> outbox.MailFilter | None:
-        """The filter with the account's id, or None when the account does not exist (no match)."""
-        if self.account is not None:
-            found = accounts.find_account(session, user_name=self.account)
-            if found is None:
-                return None
-            self.filter.account_id = found.id
-        return self.filter
 
 
 def _user_names(session, mails: list[outbox.Mail]) -> dict[int, str]:
@@ -87,7 +73,7 @@ def summary(request: Request, mail: outbox.Mail, account: str | None) -> dict:
         "subject": mail.subject, "status": mail.status, "subStat": mail.sub_stat or None,
         "labelId": mail.label_id or None, "templateInvokeName": mail.template_invoke_name,
         "maillistTaskId": mail.maillist_task_id, "hasAttachments": mail.attachments not in ("", "[]"),
-        "createdAt": _iso(request, mail.request_time),
+        "createdAt": clock.iso(mail.request_time, request.app.state.settings.tz),
     }
 
 
@@ -109,8 +95,9 @@ def full(request: Request, session, mail: outbox.Mail, account: str | None) -> d
         "calendar": mail.calendar,
         "attachments": [{k: v for k, v in item.items() if k != "fileId"}
                         for item in json.loads(mail.attachments or "[]")],
-        "statusTime": _iso(request, mail.status_time),
-        "events": [{"emailId": e.email_id, "event": e.event, "subStat": e.sub_stat, "url": e.url, "createdAt": _iso(request, e.created_at)}
+        "statusTime": clock.iso(mail.status_time, request.app.state.settings.tz),
+        "events": [{"emailId": e.email_id, "event": e.event, "subStat": e.sub_stat, "url": e.url,
+                    "createdAt": clock.iso(e.created_at, request.app.state.settings.tz)}
                    for e in outbox.events_of(session, mail)],
     })
     return view
@@ -119,10 +106,7 @@ def full(request: Request, session, mail: outbox.Mail, account: str | None) -> d
 def _look(request: Request, filters: Filters, offset: int, limit: int, newest_first: bool) -> dict:
     store = request.app.state.store
     with store.session() as session:
-        flt = filters.resolve(session)
-        if flt is None:
-            return {"total": 0, "items": []}
-        rows, total = outbox.search(session, flt, offset, limit, newest_first)
+        rows, total = outbox.search(session, filters.filter, offset, limit, newest_first)
         names = _user_names(session, rows)
         return {"total": total, "items": [summary(request, m, names.get(m.account_id)) for m in rows]}
 
@@ -162,10 +146,7 @@ def delete_mails(request: Request, filters: Filters = Depends()) -> dict:
     """Delete the matching mails (no filter: all) with their events."""
     store = request.app.state.store
     with store.session(write=True) as session:
-        flt = filters.resolve(session)
-        if flt is None:
-            return {"deleted": 0}
-        rows, _ = outbox.search(session, flt, 0, 2**31 - 1)
+        rows, _ = outbox.search(session, filters.filter, 0, 2**31 - 1)
         return {"deleted": outbox.delete_mails(session, rows)}
 
 

@@ -17,10 +17,9 @@ from sqlmodel import Session, select
 
 from . import suppression, webhook
 from .accounts import Account
-from .outbox import Mail, MailEvent
+from .outbox import STATUSES, Mail, MailEvent
 
 SIM_DOMAIN = "sim.sendcloud.test"
-DELIVERY_EVENTS = ("request", "deliver", "invalid", "soft_bounce")
 INJECTABLE = ("deliver", "invalid", "soft_bounce", "open", "click", "unsubscribe", "report_spam")
 DEFAULT_SUB_STAT = {"invalid": 406, "soft_bounce": 506}
 DEFAULT_URL = "http://example.com/"
@@ -168,7 +167,7 @@ class Emitter:
         if event in TRACKING:
             ip, user_agent = ip or DEFAULT_IP, user_agent or DEFAULT_USER_AGENT
         self._event(mail, event, sub_stat, url if event == "click" else None, ip, user_agent)
-        if event in DELIVERY_EVENTS:
+        if event in STATUSES:
             mail.status, mail.sub_stat, mail.status_time = event, sub_stat or 0, self.now
         # the suppression lists (§4.3)
         if event == "invalid" and sub_stat == 406:

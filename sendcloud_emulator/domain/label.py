@@ -26,6 +26,17 @@ def get(session: Session, account_id: int, label_id: int) -> Label:
     return label
 
 
+def names(session: Session, ids, account_id: int | None = None) -> dict[int, str]:
+    """labelId → name for the given ids (0 = no label is skipped); only the account's when it is given."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    query = select(Label.id, Label.name).where(Label.id.in_(ids))
+    if account_id is not None:
+        query = query.where(Label.account_id == account_id)
+    return dict(session.exec(query).all())
+
+
 def by_name(session: Session, account_id: int, name: str) -> Label | None:
     return session.exec(select(Label).where(Label.account_id == account_id, Label.name == name)).first()
 

@@ -12,9 +12,12 @@ from sqlalchemy import Column, Index, LargeBinary, func, or_
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES
+from .accounts import find_account
 from .clock import UTCDateTime
 
 SOURCES = ("v2", "v1", "smtp")  # the doors a mail can come in by
+STATUSES = ("request", "deliver", "invalid", "soft_bounce")  # a mail's delivery status
+EVENTS = STATUSES + ("open", "click", "unsubscribe", "report_spam")  # what a MailEvent records
 
 
 class Mail(SQLModel, table=True):
@@ -44,7 +47,7 @@ class Mail(SQLModel, table=True):
     maillist_task_id: int | None = Field(default=None, index=True)
     variables: str = "{}"  # JSON object: the %var% values used for this recipient
     attachments: str = "[]"  # JSON list [{filename, contentType, size, contentId}]
-    status: str = "request"  # delivery status: request | deliver | invalid | soft_bounce
+    status: str = "request"  # one of STATUSES
     sub_stat: int = 0
     request_time: datetime = Field(index=True, sa_type=UTCDateTime)
     status_time: datetime = Field(sa_type=UTCDateTime)
@@ -77,7 +80,7 @@ class MailEvent(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     mail_id: int = Field(foreign_key="mail.id", index=True)
     email_id: str = Field(index=True)
-    event: str  # request | deliver | invalid | soft_bounce | open | click | unsubscribe | report_spam
+    event: str  # one of EVENTS
     sub_stat: int | None = None
     url: str | None = None
     ip: str | None = None
@@ -88,10 +91,11 @@ class MailEvent(SQLModel, table=True):
 TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__, MailFile.__tablename__})
 
 
-# queries of the outbox API (control-api.md "Sent mail") -----------------------------------------
+# the one outbox query: the control API ("Sent mail") and the web UI both read mails through it ----
 
 @dataclass
 class MailFilter:
+    account: str | None = None  # the account's userName; one that does not exist matches no mail
     account_id: int | None = None
     api_user: str | None = None
     to: str | None = None
@@ -106,8 +110,14 @@ class MailFilter:
     since: datetime | None = None
     q: str | None = None
 
-    def where(self) -> list:
+    def where(self, session: Session) -> list | None:
+        """The SQL conditions, or None when `account` names no account (then nothing matches)."""
         found = []
+        if self.account is not None:
+            account = find_account(session, user_name=self.account)
+            if account is None:
+                return None
+            found.append(Mail.account_id == account.id)
         if self.account_id is not None:
             found.append(Mail.account_id == self.account_id)
         if self.api_user is not None:
@@ -140,7 +150,9 @@ class MailFilter:
 
 
 def search(session: Session, flt: MailFilter, offset: int, limit: int, newest_first: bool = True) -> tuple[list[Mail], int]:
-    where = flt.where()
+    where = flt.where(session)
+    if where is None:
+        return [], 0
     total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
     order = Mail.id.desc() if newest_first else Mail.id.asc()
     rows = session.exec(select(Mail).where(*where).order_by(order).offset(offset).limit(limit)).all()

@@ -10,7 +10,6 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from . import clock
-from .label import Label
 from .outbox import Mail, MailEvent
 
 COUNT_KEYS = ("requestNum", "deliveredNum", "clickNum", "openNum", "bounceNum", "spamReportedNum",
@@ -50,14 +49,6 @@ def _mail_filters(account_id: int, bounds, api_users, label_ids, domains) -> lis
     if domains is not None:
         where.append(Mail.recipient_domain.in_(domains))
     return where
-
-
-def label_names(session: Session, account_id: int, ids) -> dict[int, str]:
-    ids = [i for i in set(ids) if i]
-    if not ids:
-        return {}
-    rows = session.exec(select(Label.id, Label.name).where(Label.account_id == account_id, Label.id.in_(ids))).all()
-    return {i: name for i, name in rows}
 
 
 def _minute(session: Session, column):

@@ -9,35 +9,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
+from ..domain import mime, outbox
 from ..domain.accounts import Account, ApiUser, Domain
 from ..domain.label import Label
-from ..domain import mime, outbox
-from ..domain.outbox import Mail, MailEvent
+from ..domain.label import names as label_names
+from ..domain.outbox import Mail, MailEvent, MailFilter
 from ..domain.webhook import WebhookAttempt, WebhookDelivery
 
 PAGE = 50
-STATUSES = ("request", "deliver", "invalid", "soft_bounce")
-SOURCES = outbox.SOURCES
-EVENTS = ("request", "deliver", "invalid", "soft_bounce", "open", "click", "unsubscribe", "report_spam")
 
 
-@dataclass
-class MailFilter:
-    account: str | None = None  # userName
-    api_user: str | None = None
-    to: str | None = None
-    q: str | None = None
-    label_id: int | None = None
-    status: str | None = None
-    source: str | None = None
-
-    def query_args(self) -> dict:
-        values = {"account": self.account, "apiUser": self.api_user, "to": self.to, "q": self.q,
-                  "labelId": self.label_id, "status": self.status, "source": self.source}
-        return {k: v for k, v in values.items() if v not in (None, "")}
+def query_args(flt: MailFilter) -> dict:
+    """The filter as the list page's query parameters (links keep it)."""
+    values = {"account": flt.account, "apiUser": flt.api_user, "to": flt.to, "q": flt.q,
+              "labelId": flt.label_id, "status": flt.status, "source": flt.source}
+    return {k: v for k, v in values.items() if v not in (None, "")}
 
 
 @dataclass
@@ -50,33 +39,9 @@ class MailPage:
     labels: dict[int, str] = field(default_factory=dict)
 
 
-def _where(session: Session, flt: MailFilter) -> list | None:
-    where = []
-    if flt.account:
-        account = session.exec(select(Account).where(Account.user_name == flt.account)).first()
-        if account is None:
-            return None
-        where.append(Mail.account_id == account.id)
-    if flt.api_user:
-        where.append(Mail.api_user == flt.api_user)
-    if flt.to:
-        where.append(Mail.recipient_key == flt.to.strip().lower())
-    if flt.label_id is not None:
-        where.append(Mail.label_id == flt.label_id)
-    if flt.status:
-        where.append(Mail.status == flt.status)
-    if flt.source:
-        where.append(Mail.source == flt.source)
-    if flt.q:
-        where.append(or_(Mail.subject.contains(flt.q, autoescape=True),
-                         Mail.plain.contains(flt.q, autoescape=True),
-                         Mail.html.contains(flt.q, autoescape=True)))
-    return where
-
-
 def mail_page(session: Session, flt: MailFilter, before: int | None = None, after: int | None = None,
               limit: int = PAGE) -> MailPage:
-    where = _where(session, flt)
+    where = flt.where(session)
     if where is None:
         return MailPage([], 0)
     base = select(Mail, Account.user_name).join(Account, Account.id == Mail.account_id).where(*where)
@@ -104,20 +69,13 @@ def mail_page(session: Session, flt: MailFilter, before: int | None = None, afte
 
 def mails_after(session: Session, flt: MailFilter, after: int, limit: int = PAGE) -> tuple[list, int]:
     """Mails newer than `after` (live update of the first page), newest first, and the new total."""
-    where = _where(session, flt)
+    where = flt.where(session)
     if where is None:
         return [], 0
     rows = session.exec(select(Mail, Account.user_name).join(Account, Account.id == Mail.account_id)
                         .where(*where, Mail.id > after).order_by(Mail.id.desc()).limit(limit)).all()
     total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
     return list(rows), total
-
-
-def label_names(session: Session, ids: set[int]) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {label.id: label.name for label in session.exec(select(Label).where(Label.id.in_(ids))).all()}
 
 
 def mail(session: Session, email_id: str) -> tuple[Mail, Account] | None:

@@ -11,9 +11,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..domain import clock
+from ..domain import clock, outbox
+from ..domain.label import names as label_names
+from ..domain.outbox import MailFilter
 from . import i18n, queries, sections
-from .queries import MailFilter
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -93,8 +94,8 @@ def _filter(request: Request) -> MailFilter:
     return MailFilter(account=q.get("account", "").strip() or None, api_user=q.get("apiUser", "").strip() or None,
                       to=q.get("to", "").strip() or None, q=q.get("q", "").strip() or None,
                       label_id=int(label) if label.isdigit() and len(label) < 12 else None,
-                      status=status if status in queries.STATUSES else None,
-                      source=source if source in queries.SOURCES else None)
+                      status=status if status in outbox.STATUSES else None,
+                      source=source if source in outbox.SOURCES else None)
 
 
 def _cursor(value: str | None) -> int | None:
@@ -113,7 +114,7 @@ def mail_list(request: Request):
         labels = queries.all_labels(session, flt.account)
     live = result.newer is None  # the first page follows new mail
     return page.render("mails.html", flt=flt, result=result, accounts=accounts, labels=labels, live=live,
-                       statuses=queries.STATUSES, sources=queries.SOURCES, args=flt.query_args())
+                       statuses=outbox.STATUSES, sources=outbox.SOURCES, args=queries.query_args(flt))
 
 
 @router.get("/ui/mails/live")
@@ -124,7 +125,7 @@ def mail_list_live(request: Request):
     after = _cursor(request.query_params.get("after")) or 0
     with page.store.session() as session:
         rows, total = queries.mails_after(session, flt, after)
-        names = queries.label_names(session, {m.label_id for m, _ in rows})
+        names = label_names(session, {m.label_id for m, _ in rows})
     fragment = templates.get_template("_rows.html").render(page=page, t=page.t, rows=rows, labels=names)
     response = JSONResponse({"html": fragment, "count": len(rows), "total": total,
                              "totalText": page.t("total", n=total),
@@ -150,7 +151,7 @@ def mail_view(request: Request, email_id: str):
             return page.render("missing.html", status_code=404, what=email_id)
         mail, account = found
         events = queries.events(session, mail.id)
-        label = queries.label_names(session, {mail.label_id}).get(mail.label_id)
+        label = label_names(session, {mail.label_id}).get(mail.label_id)
         deliveries = queries.webhook_attempts(session, page, email_id=mail.email_id, limit=50)
         message_headers = queries.message_headers(session, mail)
     attachments = queries.loads(mail.attachments, [])
