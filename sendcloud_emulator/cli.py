@@ -63,9 +63,12 @@ def serve(
                                 help="Restart when the code changes (development)."),
     log_level: str = typer.Option(None, envvar="SC_EMULATOR_LOG_LEVEL", show_default=False,
                                   help="Server log level: critical, error, warning, info, debug (default: info)."),
+    workers: int = typer.Option(1, "--workers", envvar="SC_EMULATOR_WORKERS", min=1,
+                                help="Server processes sharing the port (PostgreSQL only: SQLite takes one)."),
 ) -> None:
     """Serve the SendCloud API (/apiv2) and the control API (/_emulator) over HTTP."""
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from .settings import Settings
 
@@ -75,8 +78,16 @@ def serve(
         if value is not None:
             os.environ[f"SC_EMULATOR_{name}"] = str(value)
     settings = Settings()
+    if workers > 1 and make_url(settings.database_url).get_backend_name() != "postgresql":
+        # SQLite serialises every write of the file: more processes only add lock waits
+        typer.echo("--workers > 1 needs PostgreSQL (SC_EMULATOR_DATABASE_URL=postgresql+psycopg://...): "
+                   "a SQLite database is served by one process", err=True)
+        raise typer.Exit(2)
+    if workers > 1 and reload:
+        typer.echo("--workers and --reload cannot be combined", err=True)
+        raise typer.Exit(2)
     uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port,
-                reload=reload, log_level=settings.log_level.lower())
+                reload=reload, log_level=settings.log_level.lower(), workers=workers)
 
 
 @app.command()

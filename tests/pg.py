@@ -41,8 +41,8 @@ def database(backend: str, tmp_path):
 
 
 @contextmanager
-def servers(url: str, count: int, env: dict | None = None):
-    """`count` `sendcloud-emulator serve` processes on one database; yields their base URLs."""
+def servers(url: str, count: int, env: dict | None = None, args: list[str] | None = None, timeout: float = 120):
+    """`count` `sendcloud-emulator serve` processes on one database (extra `args` each); yields their base URLs."""
     procs, bases = [], []
     environment = {**os.environ, "SC_EMULATOR_WEBHOOK_PROBE": "false", **(env or {})}
     try:
@@ -50,10 +50,10 @@ def servers(url: str, count: int, env: dict | None = None):
             port = free_port()
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port), "--database", url,
-                 "--log-level", "warning"], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+                 "--log-level", "warning", *(args or [])], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
             bases.append(f"http://127.0.0.1:{port}")
         for proc, base in zip(procs, bases):
-            wait_healthy(base, proc)
+            wait_healthy(base, proc, timeout)
         yield bases
     finally:
         for proc in procs:

@@ -202,3 +202,20 @@ def test_reset_account_wipes_mails_and_send_request_ids(client):
     assert mails(client, account=account["userName"]) == []
     assert send(api, sendRequestId="r")["statusCode"] == 200
     assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 1
+
+
+def test_totals_stop_at_the_count_cap(api, client, account, monkeypatch):
+    """Past the cap, the outbox and the UI say "N+" instead of counting every mail on each page."""
+    from sendcloud_emulator.domain import outbox
+
+    send(api, to=";".join(f"cap{i}@example.com" for i in range(6)))
+    user = account["userName"]
+    exact = client.get("/_emulator/mails", params={"account": user, "limit": 2}).json()
+    assert exact["total"] == 6 and "totalCapped" not in exact
+    monkeypatch.setattr(outbox, "COUNT_CAP", 3)
+    capped = client.get("/_emulator/mails", params={"account": user, "limit": 2}).json()
+    assert capped["total"] == 5 and capped["totalCapped"] is True and len(capped["items"]) == 2
+    last = client.get("/_emulator/mails", params={"account": user, "limit": 2, "offset": 4}).json()
+    assert last["total"] == 6 and "totalCapped" not in last and len(last["items"]) == 2
+    page = client.get("/", params={"account": user})
+    assert page.status_code == 200 and '<span id="total">共 3+ 封</span>' in page.text

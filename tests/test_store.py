@@ -1,6 +1,8 @@
 """The store on SQLite and (SC_EMULATOR_TEST_POSTGRES_URL) PostgreSQL: sequences, caps and
 uniqueness under races, also across two server processes sharing one database."""
 
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,7 +15,7 @@ from sendcloud_emulator.settings import Settings
 from sendcloud_emulator.store.db import Store
 
 from .conftest import Api
-from .pg import BACKENDS, database, servers
+from .pg import BACKENDS, POSTGRES_URL, database, servers
 
 
 @pytest.fixture(params=BACKENDS)
@@ -69,42 +71,63 @@ def _post(base: str, path: str, data: dict) -> dict:
 
 def test_two_server_processes_keep_caps_and_sequences(url):
     with servers(url, 2) as bases:
-        # Both processes loaded the same fixtures at the same moment: one demo account.
-        assert [a["userName"] for a in HTTP.get(f"{bases[0]}/_emulator/accounts").json()] == ["demo"]
-        accounts = [HTTP.post(f"{bases[i % 2]}/_emulator/accounts", json={"userName": f"race_{i}"}).json()
-                    for i in range(2)]
-        first, second = ({"apiUser": a["apiUser"], "apiKey": a["apiKey"]} for a in accounts)
+        _race(bases)
 
-        def call(job):
-            index, path, creds, extra = job
-            return _post(bases[index % 2], path, {**creds, **extra})["statusCode"], job
 
-        jobs = [(i, "domain/add", first, {"name": f"d{i}.example.com"}) for i in range(60)]
-        jobs += [(i, "template/add", first, {"invokeName": f"t{i}", "name": "n", "subject": "s", "html": "<p>h</p>",
-                                            "templateType": "0"}) for i in range(60)]
-        jobs += [(i, "label/add", first if i % 2 else second, {"labelName": f"l{i}"}) for i in range(60)]
-        jobs += [(i, "label/add", second, {"labelName": "same"}) for i in range(10)]
-        with ThreadPoolExecutor(12) as pool:
-            results = list(pool.map(call, jobs))
+@pytest.mark.skipif(not POSTGRES_URL, reason="serve --workers needs PostgreSQL (SC_EMULATOR_TEST_POSTGRES_URL)")
+@pytest.mark.parametrize("workers", [2, 4])
+def test_serve_workers_keep_caps_and_sequences(tmp_path, workers):
+    """The same races against `serve --workers N` (one port, N processes on one PostgreSQL database)."""
+    with database("postgresql", tmp_path) as pg_url:
+        with servers(pg_url, 1, args=["--workers", str(workers)], timeout=600) as bases:
+            _race(bases * 2)
 
-        def codes(path, creds=None, **match):
-            return sorted(code for code, (_, p, c, e) in results
-                          if p == path and (creds is None or c is creds) and all(e.get(k) == v for k, v in match.items()))
 
-        assert codes("domain/add") == [200] * 5 + [41012] * 55
-        assert codes("template/add") == [200] * 50 + [40219] * 10
-        assert codes("label/add", second, labelName="same") == [200] + [40113] * 9
-        assert codes("label/add").count(200) == 61
+def test_serve_workers_on_sqlite_is_refused_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sendcloud_emulator", "serve", "--workers", "2", "--database",
+                           f"sqlite:///{tmp_path / 'one.db'}"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "PostgreSQL" in done.stderr and "SQLite" in done.stderr
 
-        # Both processes see the same state.
-        for base in bases:
-            assert _post(base, "domain/list", first)["info"]["total"] == 6  # 5 + the test domain
-            assert _post(base, "template/list", first)["info"]["total"] == 50
-        ids = []
-        for creds in (first, second):
-            labels = _post(bases[0], "label/list", creds)["info"]["dataList"]
-            ids += [label["labelId"] for label in labels]
-        assert len(ids) == 61 and len(set(ids)) == 61  # emulator-wide ids never repeat
+
+def _race(bases: list[str]) -> None:
+    """Caps, uniqueness and emulator-wide ids under parallel requests spread over `bases` (two entries)."""
+    # Both processes loaded the same fixtures at the same moment: one demo account.
+    assert [a["userName"] for a in HTTP.get(f"{bases[0]}/_emulator/accounts").json()] == ["demo"]
+    accounts = [HTTP.post(f"{bases[i % 2]}/_emulator/accounts", json={"userName": f"race_{i}"}).json()
+                for i in range(2)]
+    first, second = ({"apiUser": a["apiUser"], "apiKey": a["apiKey"]} for a in accounts)
+
+    def call(job):
+        index, path, creds, extra = job
+        return _post(bases[index % 2], path, {**creds, **extra})["statusCode"], job
+
+    jobs = [(i, "domain/add", first, {"name": f"d{i}.example.com"}) for i in range(60)]
+    jobs += [(i, "template/add", first, {"invokeName": f"t{i}", "name": "n", "subject": "s", "html": "<p>h</p>",
+                                        "templateType": "0"}) for i in range(60)]
+    jobs += [(i, "label/add", first if i % 2 else second, {"labelName": f"l{i}"}) for i in range(60)]
+    jobs += [(i, "label/add", second, {"labelName": "same"}) for i in range(10)]
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(call, jobs))
+
+    def codes(path, creds=None, **match):
+        return sorted(code for code, (_, p, c, e) in results
+                      if p == path and (creds is None or c is creds) and all(e.get(k) == v for k, v in match.items()))
+
+    assert codes("domain/add") == [200] * 5 + [41012] * 55
+    assert codes("template/add") == [200] * 50 + [40219] * 10
+    assert codes("label/add", second, labelName="same") == [200] + [40113] * 9
+    assert codes("label/add").count(200) == 61
+
+    # Both processes see the same state.
+    for base in bases:
+        assert _post(base, "domain/list", first)["info"]["total"] == 6  # 5 + the test domain
+        assert _post(base, "template/list", first)["info"]["total"] == 50
+    ids = []
+    for creds in (first, second):
+        labels = _post(bases[0], "label/list", creds)["info"]["dataList"]
+        ids += [label["labelId"] for label in labels]
+    assert len(ids) == 61 and len(set(ids)) == 61  # emulator-wide ids never repeat
 
 
 def test_cli_seed_demo_and_reset_work_on_this_backend(url):

@@ -106,9 +106,13 @@ def full(request: Request, session, mail: outbox.Mail, account: str | None) -> d
 def _look(request: Request, filters: Filters, offset: int, limit: int, newest_first: bool) -> dict:
     store = request.app.state.store
     with store.session() as session:
-        rows, total = outbox.search(session, filters.filter, offset, limit, newest_first)
+        rows, total, capped = outbox.search(session, filters.filter, offset, limit, newest_first,
+                                            cap=outbox.COUNT_CAP)
         names = _user_names(session, rows)
-        return {"total": total, "items": [summary(request, m, names.get(m.account_id)) for m in rows]}
+        found = {"total": total, "items": [summary(request, m, names.get(m.account_id)) for m in rows]}
+        if capped:  # counting stopped past the page: there are more than `total`
+            found["totalCapped"] = True
+        return found
 
 
 async def _wait_for(request: Request, filters: Filters, offset: int, limit: int, newest_first: bool,
@@ -146,7 +150,7 @@ def delete_mails(request: Request, filters: Filters = Depends()) -> dict:
     """Delete the matching mails (no filter: all) with their events."""
     store = request.app.state.store
     with store.session(write=True) as session:
-        rows, _ = outbox.search(session, filters.filter, 0, 2**31 - 1)
+        rows, _, _ = outbox.search(session, filters.filter, 0, 2**31 - 1)
         return {"deleted": outbox.delete_mails(session, rows)}
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
 from ..codes import ApiError
-from ..store.db import Store, lock_table
+from ..store.db import DERIVED_TABLES, Store, lock_table
 from . import clock
 from .clock import UTCDateTime
 
@@ -271,6 +271,8 @@ def delete_account_rows(session: Session, account_id: int, only: set[str] | None
     for table in reversed(SQLModel.metadata.sorted_tables):
         if "account_id" in table.c and (only is None or table.name in only):
             session.exec(table.delete().where(table.c.account_id == account_id))
+    for table in DERIVED_TABLES:  # after the delete triggers of the tables above wrote to them
+        session.exec(table.delete().where(table.c.account_id == account_id))
 
 
 # domains ----------------------------------------------------------------------------------------

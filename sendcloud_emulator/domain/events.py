@@ -3,8 +3,8 @@
 `on_accepted` is the one entry point of the mail module: it is called in the send's transaction,
 after the Mail rows are flushed. `inject` is the entry point of `POST /_emulator/events`. Every
 event goes through `Emitter.emit`, which logs it, moves the mail's delivery status, updates the
-suppression lists (§4.3) and queues the webhook callbacks (§5). Statistics and the query actions
-are computed from the stored events, so they need no separate bookkeeping.
+suppression lists (§4.3), adds it to the mail's running totals (which database triggers fold into
+the statistics counters) and queues the webhook callbacks (§5).
 """
 
 import json
@@ -169,6 +169,7 @@ class Emitter:
         self._event(mail, event, sub_stat, url if event == "click" else None, ip, user_agent)
         if event in STATUSES:
             mail.status, mail.sub_stat, mail.status_time = event, sub_stat or 0, self.now
+        tally(mail, event, sub_stat)
         # the suppression lists (§4.3)
         if event == "invalid" and sub_stat == 406:
             suppression.add_bounce(self.session, mail.account_id, mail.recipient, describe(406), self.now)
@@ -187,6 +188,24 @@ class Emitter:
             if event in DEFAULT_SUB_STAT:
                 fields.update({"subStat": str(sub_stat), "subStatDesc": describe(sub_stat)})
             self._queue(mail, event, fields, email_id=mail.email_id)
+
+
+def tally(mail: Mail, event: str, sub_stat: int | None) -> None:
+    """The mail's running totals that the statistics counters are built from (stats.py)."""
+    if event == "deliver":
+        mail.stat_delivered = 1
+    elif event == "invalid":
+        mail.stat_invalid, mail.stat_invalid_sub = 1, sub_stat
+    elif event == "soft_bounce":
+        mail.stat_bounced = 1
+    elif event == "open":
+        mail.stat_opens = (mail.stat_opens or 0) + 1
+    elif event == "click":
+        mail.stat_clicks = (mail.stat_clicks or 0) + 1
+    elif event == "report_spam":
+        mail.stat_spam = (mail.stat_spam or 0) + 1
+    elif event == "unsubscribe":
+        mail.stat_unsubscribes = (mail.stat_unsubscribes or 0) + 1
 
 
 def user_headers(headers: str | None) -> str:

@@ -59,6 +59,16 @@ class Mail(SQLModel, table=True):
     # The door the mail came in by. The server default gives rows stored before the column existed
     # "v2", the only door there was then (Store.create_schema adds the column to old databases).
     source: str = Field(default="v2", index=True, max_length=8, sa_column_kwargs={"server_default": "v2"})
+    # what the mail's events add up to (kept by the event pipeline); database triggers fold them into
+    # the per-minute statistics counters (domain/stats.py), so statistics never read every mail
+    stat_delivered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # 1: has a deliver event
+    stat_invalid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # 1: has an invalid event
+    stat_invalid_sub: int | None = None  # subStat of its latest invalid event
+    stat_bounced: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # 1: has a soft_bounce
+    stat_opens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    stat_clicks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    stat_spam: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    stat_unsubscribes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MailFile(SQLModel, table=True):
@@ -149,14 +159,30 @@ class MailFilter:
         return found
 
 
-def search(session: Session, flt: MailFilter, offset: int, limit: int, newest_first: bool = True) -> tuple[list[Mail], int]:
+COUNT_CAP = 10_000  # lists count matches up to here and then say "10000+", instead of counting every mail
+
+
+def capped_count(session: Session, where: list, cap: int | None = None) -> tuple[int, bool]:
+    """(matches, False), or (cap, True) when there are more than `cap` (default COUNT_CAP): reads at most
+    cap + 1 index entries."""
+    cap = COUNT_CAP if cap is None else cap
+    found = session.exec(select(func.count()).select_from(select(Mail.id).where(*where).limit(cap + 1).subquery())).one()
+    return (cap, True) if found > cap else (found, False)
+
+
+def search(session: Session, flt: MailFilter, offset: int, limit: int, newest_first: bool = True,
+           cap: int | None = None) -> tuple[list[Mail], int, bool]:
+    """(mails of the page, total, whether the total stopped at `cap`); without `cap` the total is exact."""
     where = flt.where(session)
     if where is None:
-        return [], 0
-    total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
+        return [], 0, False
+    if cap is None:
+        total, capped = session.exec(select(func.count()).select_from(Mail).where(*where)).one(), False
+    else:
+        total, capped = capped_count(session, where, offset + limit + cap)
     order = Mail.id.desc() if newest_first else Mail.id.asc()
     rows = session.exec(select(Mail).where(*where).order_by(order).offset(offset).limit(limit)).all()
-    return list(rows), total
+    return list(rows), total, capped
 
 
 def by_email_id(session: Session, email_id: str) -> Mail | None:

@@ -1,14 +1,17 @@
 """Statistics and event queries derived from the stored mails and events (api.md §2.10–§2.13, §2.17, §4.3).
 
-Nothing here is stored separately: every number is counted from Mail and MailEvent rows, attributed
-to the mail's request time (in the emulator's time zone), API_USER, recipient domain and labelId.
+statday, stathour and invalidstat read per-minute counters (StatMinute) that database triggers keep
+from each mail's running totals; every number is attributed to the mail's request time (in the
+emulator's time zone), API_USER, recipient domain and labelId. The query actions read Mail and
+MailEvent rows.
 """
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import case, func
+from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, func
 from sqlmodel import Session, select
 
+from ..store.db import DERIVED_TABLES, SCHEMA_STEPS
 from . import clock
 from .outbox import Mail, MailEvent
 
@@ -51,55 +54,158 @@ def _mail_filters(account_id: int, bounds, api_users, label_ids, domains) -> lis
     return where
 
 
-def _minute(session: Session, column):
-    """The stored (UTC) request time cut to its minute, as text 'YYYY-MM-DD HH:MM', computed by the database.
+# Per-minute statistics counters: the mails requested in one UTC minute, per (apiUser, recipient domain,
+# labelId, invalid subStat), and what their events add up to. Kept by database triggers on `mail` from
+# each mail's running totals (Mail.stat_*), so every way a mail row is written, moved or deleted keeps
+# them right; statday, stathour and invalidstat read these rows, never every mail. Derived data, like
+# an index: outside SQLModel's metadata (the tables of record), created with the triggers.
+DERIVED = MetaData()
+StatMinute = Table(
+    "statminute", DERIVED,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, nullable=False, index=True),
+    Column("minute", String, nullable=False),  # 'YYYY-MM-DD HH:MM' of the mails' request time in UTC
+    Column("api_user", String, nullable=False),
+    Column("domain", String, nullable=False),
+    Column("label_id", Integer, nullable=False),
+    # -1: the mails have no invalid event; else the subStat of their latest one (0: none given)
+    Column("sub_stat", Integer, nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in (
+        "requests", "delivered", "invalid", "bounced", "opens", "clicks", "unique_opens", "unique_clicks", "spam",
+        "unsubscribes")),
+    UniqueConstraint("account_id", "minute", "api_user", "domain", "label_id", "sub_stat", name="uq_statminute_key"),
+)
+DERIVED_TABLES.append(StatMinute)
+COUNTERS = ("requests", "delivered", "invalid", "bounced", "opens", "clicks", "unique_opens", "unique_clicks",
+            "spam", "unsubscribes")
+KEY = ("account_id", "minute", "api_user", "domain", "label_id", "sub_stat")
+WATCHED = ("account_id", "request_time", "api_user", "recipient_domain", "label_id", "stat_delivered", "stat_invalid",
+           "stat_invalid_sub", "stat_bounced", "stat_opens", "stat_clicks", "stat_spam", "stat_unsubscribes")
 
-    Grouping by this minute lets the database do the counting while the day/hour attribution in the
-    emulator's zone stays in Python (every zone offset in use is whole minutes, so a minute never
-    straddles a local hour or day boundary).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        # a `timestamp` holding UTC wall time (UTCDateTime), so no session TimeZone applies
-        return func.to_char(column, "YYYY-MM-DD HH24:MI")
-    return func.strftime("%Y-%m-%d %H:%M", column)
+
+def _values_list(row: str, minute: str, sign: str = "") -> list[str]:
+    """One mail row's part of its counter row (key, then counters times `sign`: '' or '-')."""
+    return [f"{row}.account_id", minute, f"{row}.api_user", f"{row}.recipient_domain",
+            f"COALESCE({row}.label_id, 0)",
+            f"CASE WHEN {row}.stat_invalid > 0 THEN COALESCE({row}.stat_invalid_sub, 0) ELSE -1 END",
+            f"{sign}1", f"{sign}{row}.stat_delivered", f"{sign}{row}.stat_invalid", f"{sign}{row}.stat_bounced",
+            f"{sign}{row}.stat_opens", f"{sign}{row}.stat_clicks",
+            f"{sign}(CASE WHEN {row}.stat_opens > 0 THEN 1 ELSE 0 END)",
+            f"{sign}(CASE WHEN {row}.stat_clicks > 0 THEN 1 ELSE 0 END)",
+            f"{sign}{row}.stat_spam", f"{sign}{row}.stat_unsubscribes"]
+
+
+def _upsert(row: str, minute: str, sign: str) -> str:
+    columns, values = ", ".join(KEY + COUNTERS), ", ".join(_values_list(row, minute, sign))
+    added = ", ".join(f"{c} = statminute.{c} + excluded.{c}" for c in COUNTERS)
+    return (f"INSERT INTO statminute ({columns}) VALUES ({values}) "
+            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {added};")
+
+
+def _sqlite_minute(row: str) -> str:
+    return f"strftime('%Y-%m-%d %H:%M', {row}.request_time)"
+
+
+def _pg_minute(row: str) -> str:
+    # a `timestamp` holding UTC wall time (clock.UTCDateTime), so no session TimeZone applies
+    return f"to_char({row}.request_time, 'YYYY-MM-DD HH24:MI')"
+
+
+def install_counters(connection) -> None:
+    """Create the triggers that keep statminute (once per database), back-filling older databases first."""
+    DERIVED.create_all(connection)
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        present = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'mail_stat_insert'").first()
+    else:
+        present = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_trigger WHERE tgname = 'mail_stat' AND tgrelid = 'mail'::regclass").first()
+    if present:
+        return
+    _backfill(connection, _sqlite_minute("mail") if dialect == "sqlite" else _pg_minute("mail"))
+    watched = ", ".join(WATCHED)
+    if dialect == "sqlite":
+        new, old = _sqlite_minute("NEW"), _sqlite_minute("OLD")
+        connection.exec_driver_sql(f"CREATE TRIGGER mail_stat_insert AFTER INSERT ON mail BEGIN "
+                                   f"{_upsert('NEW', new, '')} END")
+        connection.exec_driver_sql(f"CREATE TRIGGER mail_stat_delete AFTER DELETE ON mail BEGIN "
+                                   f"{_upsert('OLD', old, '-')} END")
+        connection.exec_driver_sql(f"CREATE TRIGGER mail_stat_update AFTER UPDATE OF {watched} ON mail BEGIN "
+                                   f"{_upsert('OLD', old, '-')} {_upsert('NEW', new, '')} END")
+        return
+    new, old = _pg_minute("NEW"), _pg_minute("OLD")
+    connection.exec_driver_sql(f"""CREATE OR REPLACE FUNCTION mail_stat() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN {_upsert('OLD', old, '-')} END IF;
+  IF TG_OP <> 'DELETE' THEN {_upsert('NEW', new, '')} END IF;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql""")
+    connection.exec_driver_sql(f"CREATE TRIGGER mail_stat AFTER INSERT OR DELETE OR UPDATE OF {watched} ON mail "
+                               "FOR EACH ROW EXECUTE FUNCTION mail_stat()")
+
+
+def _backfill(connection, minute: str) -> None:
+    """A database from before the counters: each mail's totals from its events, then the counter rows."""
+    if connection.exec_driver_sql("SELECT 1 FROM mail LIMIT 1").first() is None:
+        return
+    connection.exec_driver_sql("DELETE FROM statminute")
+    count = "(SELECT COUNT(*) FROM mailevent e WHERE e.mail_id = mail.id AND e.event = '{}')"
+    has = "(CASE WHEN EXISTS (SELECT 1 FROM mailevent e WHERE e.mail_id = mail.id AND e.event = '{}') THEN 1 ELSE 0 END)"
+    connection.exec_driver_sql(
+        f"UPDATE mail SET stat_delivered = {has.format('deliver')}, stat_invalid = {has.format('invalid')}, "
+        f"stat_bounced = {has.format('soft_bounce')}, stat_opens = {count.format('open')}, "
+        f"stat_clicks = {count.format('click')}, stat_spam = {count.format('report_spam')}, "
+        f"stat_unsubscribes = {count.format('unsubscribe')}, stat_invalid_sub = (SELECT e.sub_stat FROM mailevent e "
+        "WHERE e.mail_id = mail.id AND e.event = 'invalid' ORDER BY e.id DESC LIMIT 1)")
+    parts = ", ".join(f"{v} AS {c}" for v, c in zip(_values_list("mail", minute), KEY + COUNTERS))
+    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    connection.exec_driver_sql(
+        f"INSERT INTO statminute ({', '.join(KEY + COUNTERS)}) SELECT {', '.join(KEY)}, {sums} "
+        f"FROM (SELECT {parts} FROM mail) AS parts GROUP BY {', '.join(KEY)}")
+
+
+SCHEMA_STEPS.append(install_counters)
+
+
+def _minute_text(moment: datetime) -> str:
+    return clock.aware(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _counter_filters(account_id: int, bounds, api_users, label_ids, domains) -> list:
+    c = StatMinute.c
+    where = [c.account_id == account_id]
+    if bounds is not None:  # window bounds are local midnights: whole minutes
+        where += [c.minute >= _minute_text(bounds[0]), c.minute < _minute_text(bounds[1])]
+    if api_users is not None:
+        where.append(c.api_user.in_(api_users))
+    if label_ids is not None:
+        where.append(c.label_id.in_(label_ids))
+    if domains is not None:
+        where.append(c.domain.in_(domains))
+    return where
 
 
 def _local(minute: str, tz: tzinfo) -> datetime:
     return clock.aware(datetime.strptime(minute, "%Y-%m-%d %H:%M")).astimezone(tz)
 
 
-def _has(event: str):
-    return func.sum(case((MailEvent.event == event, 1), else_=0))
-
-
 def traffic(session: Session, account_id: int, bounds, tz: tzinfo, *, hourly: bool = False, api_users=None,
             label_ids=None, domains=None) -> dict[tuple, dict[str, int]]:
     """(sendDate, [sendHour,] apiUser, [domain,] labelId) → the ten counts of statday / stathour.
 
-    Counted in SQL: per mail its events, then per (request minute, apiUser, domain, labelId) the sums.
+    Read from the per-minute counters; the minutes are attributed to local days and hours here (every
+    zone offset in use is whole minutes, so a minute never straddles a local hour or day boundary).
     """
-    per_mail = (select(Mail.id.label("mail_id"), _minute(session, Mail.request_time).label("minute"),
-                       Mail.api_user.label("api_user"), Mail.recipient_domain.label("domain"),
-                       func.coalesce(Mail.label_id, 0).label("label_id"),
-                       _has("deliver").label("deliver"), _has("invalid").label("invalid"),
-                       _has("soft_bounce").label("bounce"), _has("open").label("open"), _has("click").label("click"),
-                       _has("report_spam").label("spam"), _has("unsubscribe").label("unsubscribe"))
-                .select_from(Mail).outerjoin(MailEvent, MailEvent.mail_id == Mail.id)
-                .where(*_mail_filters(account_id, bounds, api_users, label_ids, domains))
-                .group_by(Mail.id, Mail.request_time, Mail.api_user, Mail.recipient_domain, Mail.label_id)
-                .subquery())
-    c = per_mail.c
-
-    def some(column):
-        return func.sum(case((column > 0, 1), else_=0))
-
-    query = (select(c.minute, c.api_user, c.domain, c.label_id, func.count(),
-                    some(c.deliver), some(c.invalid), some(c.bounce), func.sum(c.open), func.sum(c.click),
-                    some(c.open), some(c.click), func.sum(c.spam), func.sum(c.unsubscribe))
+    c = StatMinute.c
+    query = (select(c.minute, c.api_user, c.domain, c.label_id, *(func.sum(c[n]) for n in COUNTERS))
+             .where(*_counter_filters(account_id, bounds, api_users, label_ids, domains))
              .group_by(c.minute, c.api_user, c.domain, c.label_id))
     rows: dict[tuple, dict[str, int]] = {}
     for (minute, api_user, domain, label_id, requests, delivered, invalid, bounced, opens, clicks, unique_opens,
          unique_clicks, spam, unsubscribes) in session.exec(query).all():
+        if not requests:
+            continue  # every mail of this minute was deleted
         local = _local(minute, tz)
         day = local.strftime("%Y-%m-%d")
         key = (day, local.hour, api_user, label_id) if hourly else (day, api_user, domain, label_id)
@@ -121,22 +227,16 @@ def invalid_traffic(session: Session, account_id: int, bounds, tz: tzinfo, *, ap
                     domains=None) -> dict[tuple, dict[str, int]]:
     """(sendDate, apiUser, labelId, domain) → invalid mails per subStat bucket (a mail's latest invalid counts).
 
-    Counted in SQL: each mail's latest invalid event (highest id), grouped by request minute and subStat.
+    Read from the per-minute counters of the mails that have an invalid event.
     """
-    mail_filters = _mail_filters(account_id, bounds, api_users, label_ids, domains)
-    latest = (select(func.max(MailEvent.id).label("event_id"))
-              .select_from(Mail).join(MailEvent, MailEvent.mail_id == Mail.id)
-              .where(*mail_filters, MailEvent.event == "invalid")
-              .group_by(MailEvent.mail_id)
-              .subquery())
-    minute = _minute(session, Mail.request_time)
-    label = func.coalesce(Mail.label_id, 0)
-    query = (select(minute, Mail.api_user, Mail.recipient_domain, label, MailEvent.sub_stat, func.count())
-             .select_from(MailEvent).join(latest, latest.c.event_id == MailEvent.id)
-             .join(Mail, Mail.id == MailEvent.mail_id)
-             .group_by(minute, Mail.api_user, Mail.recipient_domain, label, MailEvent.sub_stat))
+    c = StatMinute.c
+    query = (select(c.minute, c.api_user, c.domain, c.label_id, c.sub_stat, func.sum(c.requests))
+             .where(*_counter_filters(account_id, bounds, api_users, label_ids, domains), c.sub_stat >= 0)
+             .group_by(c.minute, c.api_user, c.domain, c.label_id, c.sub_stat))
     rows: dict[tuple, dict[str, int]] = {}
     for minute_text, api_user, domain, label_id, sub_stat, n in session.exec(query).all():
+        if not n:
+            continue
         day = _local(minute_text, tz).strftime("%Y-%m-%d")
         row = rows.setdefault((day, api_user, label_id, domain), dict.fromkeys(INVALID_BUCKETS.values(), 0))
         row[INVALID_BUCKETS.get(sub_stat, "others")] += int(n)

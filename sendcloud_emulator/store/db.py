@@ -34,6 +34,11 @@ def lock_table(model: type[SQLModel]) -> type[SQLModel]:
     _LOCK_TABLE[:] = [model]
     return model
 
+# Run inside create_schema's transaction after the tables exist (triggers, back-fills); domain modules add theirs.
+SCHEMA_STEPS: list = []
+# Tables kept by triggers from the tables of record (not in SQLModel's metadata): emptied after a wipe.
+DERIVED_TABLES: list = []
+
 
 class Counter(SQLModel, table=True):
     """Emulator-wide sequences (labelId, maillistTaskId, account numbers, …): never reused."""
@@ -121,6 +126,8 @@ class Store:
                 SQLModel.metadata.create_all(connection)
                 add_missing_columns(connection)
                 create_missing_indexes(connection)
+                for step in SCHEMA_STEPS:
+                    step(connection)
             return
         for attempt in range(20):  # several processes may start at once against one database
             try:
@@ -128,6 +135,8 @@ class Store:
                     SQLModel.metadata.create_all(connection)
                     add_missing_columns(connection)
                     create_missing_indexes(connection)
+                    for step in SCHEMA_STEPS:
+                        step(connection)
                 return
             except OperationalError:
                 if attempt == 19:
@@ -138,6 +147,8 @@ class Store:
         """Delete every row of every table (a full reset)."""
         with self.session(write=True) as session:
             for table in reversed(SQLModel.metadata.sorted_tables):
+                session.exec(table.delete())
+            for table in DERIVED_TABLES:  # after the delete triggers of the tables above wrote to them
                 session.exec(table.delete())
 
     # sessions ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..domain import mime, outbox
 from ..domain.accounts import Account, ApiUser, Domain
 from ..domain.label import Label
 from ..domain.label import names as label_names
-from ..domain.outbox import Mail, MailEvent, MailFilter
+from ..domain.outbox import Mail, MailEvent, MailFilter, capped_count
 from ..domain.webhook import WebhookAttempt, WebhookDelivery
 
 PAGE = 50
@@ -33,6 +33,7 @@ def query_args(flt: MailFilter) -> dict:
 class MailPage:
     rows: list[tuple[Mail, str]]  # (mail, account userName)
     total: int
+    capped: bool = False  # the total stopped at outbox.COUNT_CAP: shown as "N+"
     newer: int | None = None  # `after` cursor of the newer page, when there is one
     older: int | None = None  # `before` cursor of the older page, when there is one
     newest_id: int = 0
@@ -58,8 +59,8 @@ def mail_page(session: Session, flt: MailFilter, before: int | None = None, afte
         has_newer = before is not None
     if not rows and after is not None:  # nothing newer any more: show the newest page
         return mail_page(session, flt, limit=limit)
-    total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
-    page = MailPage(rows, total)
+    total, capped = capped_count(session, where)
+    page = MailPage(rows, total, capped)
     if rows:
         page.newer = rows[0][0].id if has_newer else None
         page.older = rows[-1][0].id if has_older else None
@@ -67,15 +68,16 @@ def mail_page(session: Session, flt: MailFilter, before: int | None = None, afte
     return page
 
 
-def mails_after(session: Session, flt: MailFilter, after: int, limit: int = PAGE) -> tuple[list, int]:
-    """Mails newer than `after` (live update of the first page), newest first, and the new total."""
+def mails_after(session: Session, flt: MailFilter, after: int, limit: int = PAGE) -> tuple[list, int, bool]:
+    """Mails newer than `after` (live update of the first page), newest first, the new total and
+    whether it stopped at the cap."""
     where = flt.where(session)
     if where is None:
-        return [], 0
+        return [], 0, False
     rows = session.exec(select(Mail, Account.user_name).join(Account, Account.id == Mail.account_id)
                         .where(*where, Mail.id > after).order_by(Mail.id.desc()).limit(limit)).all()
-    total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
-    return list(rows), total
+    total, capped = capped_count(session, where)
+    return list(rows), total, capped
 
 
 def mail(session: Session, email_id: str) -> tuple[Mail, Account] | None:

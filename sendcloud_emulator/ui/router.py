@@ -124,11 +124,11 @@ def mail_list_live(request: Request):
     flt = _filter(request)
     after = _cursor(request.query_params.get("after")) or 0
     with page.store.session() as session:
-        rows, total = queries.mails_after(session, flt, after)
+        rows, total, capped = queries.mails_after(session, flt, after)
         names = label_names(session, {m.label_id for m, _ in rows})
     fragment = templates.get_template("_rows.html").render(page=page, t=page.t, rows=rows, labels=names)
     response = JSONResponse({"html": fragment, "count": len(rows), "total": total,
-                             "totalText": page.t("total", n=total),
+                             "totalText": page.t("total", n=f"{total}+" if capped else total),
                              "newestId": rows[0][0].id if rows else after})
     page.finish(response)
     return response
