@@ -88,8 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if entry.module == "mail" and entry.action in MAIL_SENDS and multipart:
                 return envelope(40819, lang=settings.lang)
             return http_envelope(413)
-        params = await run_in_threadpool(build_params, request.scope.get("query_string", b""), content_type, body)
-        return await run_in_threadpool(execute, services, entry, params)
+        query = request.scope.get("query_string", b"")
+        # one hop to the thread pool for parsing and the transaction (each hop costs a thread hand-over)
+        return await run_in_threadpool(lambda: execute(services, entry, build_params(query, content_type, body)))
 
     # One catch-all route for every method, so that the routing answers of api.md §1.1 (404, 405)
     # are SendCloud envelopes, never Starlette's pages or slash redirects.
