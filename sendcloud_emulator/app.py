@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi_offline import FastAPIOffline
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,6 +30,10 @@ from .store.db import Store
 
 log = logging.getLogger("sendcloud_emulator")
 MAIL_SENDS = {"send", "sendtemplate", "sendcalendar"}
+DESCRIPTION = ("A local, offline emulator of the SendCloud email API v2. Every `/apiv2` action answers HTTP 200 "
+               "with the envelope `{result, statusCode, message, info}`; each operation lists its parameters in "
+               "validation order and the codes it can answer. `/_emulator` is the emulator's own control API. "
+               "Reference: docs/api.md and docs/control-api.md in the repository.")
 
 
 @dataclass
@@ -69,8 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await stop()
         store.engine.dispose()
 
-    app = FastAPI(title="sendcloud-emulator", version=__version__, lifespan=lifespan,
-                  description="A local, offline emulator of the SendCloud email API v2.")
+    # Swagger UI (/docs) and ReDoc (/redoc) from the assets fastapi-offline ships: no CDN needed.
+    app = FastAPIOffline(title="sendcloud-emulator", version=__version__, lifespan=lifespan,
+                         description=DESCRIPTION)
     app.state.settings = settings
     app.state.store = store
     app.state.services = services

@@ -1,25 +1,137 @@
 """/openapi.json: FastAPI's schema for /_emulator plus one documented path per SendCloud action.
 
 The /apiv2 routes are served by one dispatcher (so faults answer with SendCloud codes, never 422);
-their parameters come from each handler's `declare(...)` list, in validation order.
+their parameters and codes come from each handler's declaration (protocol/declaration.py), the
+same rows the pipeline checks every read against. Swagger UI and ReDoc are served from the assets
+of the `fastapi-offline` package, so /docs works without internet.
 """
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from .codes import catalogue
+from .protocol.declaration import Param
 from .routes import ACTIONS
 
-CREDENTIALS = ("apiUser", "apiKey")
+CREDENTIALS = (
+    Param("apiUser", "string", "The API_USER name (checked first: 40005).", required=True, codes=(40005,),
+          example="demo_trigger"),
+    Param("apiKey", "string", "The API_USER's key.", required=True, codes=(40005,), example="demoTriggerKey01"),
+)
 ENVELOPE = {
     "type": "object",
     "properties": {
-        "result": {"type": "boolean"},
-        "statusCode": {"type": "integer"},
-        "message": {"type": "string"},
-        "info": {"type": "object"},
+        "result": {"type": "boolean", "description": "true for 200 and 40821, false otherwise"},
+        "statusCode": {"type": "integer", "description": "the SendCloud return code"},
+        "message": {"type": "string", "description": "the code's text (zh by default, SC_EMULATOR_LANG=en)"},
+        "info": {"type": "object", "description": "the answer; {} on errors"},
     },
     "required": ["result", "statusCode", "message", "info"],
 }
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+
+
+def param_schema(param: Param) -> dict:
+    """The JSON schema of one declared row (a form field or query parameter as sent)."""
+    if param.type == "binary":
+        # A file part (the name may repeat for more files). Not an array: Swagger UI's array form
+        # sends an empty text field for an unused item, which is 40867.
+        return {"type": "string", "format": "binary"}
+    schema: dict = {"type": param.type}
+    if param.type == "date":
+        schema = {"type": "string", "format": "date"}
+    elif param.type == "datetime":
+        schema = {"type": "string", "pattern": DATETIME_PATTERN, "example": "2024-11-26 10:15:23"}
+    elif param.type == "integer":
+        schema.update(minimum=param.minimum, maximum=param.maximum)
+        if param.enum:
+            schema["enum"] = [int(v) for v in param.enum]
+    elif param.type == "string":
+        if param.min_length is not None and not param.list:
+            schema["minLength"] = param.min_length
+        if param.max_length is not None and not param.list:
+            schema["maxLength"] = param.max_length
+        if param.enum:
+            schema["enum"] = list(param.enum)
+    if param.default is not None:
+        default = _typed(param, param.default)
+        if default is not None:
+            schema["default"] = default
+    if param.example is not None:
+        schema["example"] = _typed(param, param.example)
+    elif not param.required and param.type != "boolean" and "default" not in schema:
+        schema["example"] = ""  # so "Try it out" starts blank (absent) instead of with "string" or a number
+    return schema
+
+
+def _typed(param: Param, text: str):
+    if param.type == "boolean":
+        return {"true": True, "1": True, "false": False, "0": False}.get(text)
+    if param.type == "integer":
+        return int(text) if text.lstrip("-").isdigit() else None
+    return text
+
+
+def param_notes(param: Param) -> str:
+    """The row in words: list shape, condition, limits that the schema cannot say, codes."""
+    notes = [param.description.rstrip(".") + "."]
+    if param.list:
+        notes.append("A `;`-separated list (repeated keys are joined)"
+                     + (f", at most {param.max_items} items." if param.max_items else "."))
+        if param.max_length:
+            notes.append(f"Each item at most {param.max_length} characters.")
+    if param.required_when:
+        notes.append(f"Required {param.required_when}.")
+    if param.max_bytes:
+        notes.append(f"At most {param.max_bytes} UTF-8 bytes.")
+    if param.blank_absent:
+        notes.append("Blank counts as absent.")
+    if param.default is not None and _typed(param, param.default) is None:
+        notes.append(f"Default: {param.default}.")
+    if param.codes:
+        notes.append("Codes: " + ", ".join(str(c) for c in param.codes) + ".")
+    return " ".join(notes)
+
+
+def code_table(codes) -> str:
+    rows = "\n".join(f"| {code} | {catalogue()[code][0]} |" for code in codes)
+    return f"| statusCode | meaning |\n|---|---|\n{rows}"
+
+
+def action_operation(entry, method: str) -> dict:
+    declaration = entry.handler.declaration
+    params = CREDENTIALS + declaration.params
+    doc = (entry.handler.__doc__ or "").strip()
+    summary = doc.splitlines()[0] if doc else f"{entry.module}/{entry.action}"
+    operation = {
+        "tags": [f"apiv2 {entry.module}"],
+        "summary": summary,
+        "description": f"{summary}\n\nParameters are validated in the order listed; the first failing check "
+                       f"answers.\n\n{code_table(declaration.codes)}",
+        "operationId": f"{entry.module}_{entry.action}_{method.lower()}",
+        "x-sendcloud-codes": list(declaration.codes),
+        "responses": {"200": {"description": "The SendCloud envelope; statusCode carries the outcome.",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}},
+    }
+    if method == "GET":
+        operation["parameters"] = [
+            {"name": p.name, "in": "query", "required": p.required, "description": param_notes(p),
+             "schema": param_schema(p)}
+            for p in params if p.type != "binary"
+        ]
+        return operation
+    content = {}
+    has_files = any(p.type == "binary" for p in params)
+    for media in (("multipart/form-data", "application/x-www-form-urlencoded") if has_files
+                  else ("application/x-www-form-urlencoded", "multipart/form-data")):
+        shown = [p for p in params if p.type != "binary" or media == "multipart/form-data"]
+        content[media] = {"schema": {
+            "type": "object",
+            "properties": {p.name: {**param_schema(p), "description": param_notes(p)} for p in shown},
+            "required": [p.name for p in shown if p.required],
+        }}
+    operation["requestBody"] = {"required": True, "content": content}
+    return operation
 
 
 def build_openapi(app: FastAPI) -> dict:
@@ -27,28 +139,10 @@ def build_openapi(app: FastAPI) -> dict:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     schema.setdefault("components", {}).setdefault("schemas", {})["Envelope"] = ENVELOPE
+    paths = schema.setdefault("paths", {})
     for entry in ACTIONS:
-        names = CREDENTIALS + tuple(getattr(entry.handler, "params", ()))
-        doc = (entry.handler.__doc__ or "").strip()
-        path = schema.setdefault("paths", {}).setdefault(f"/apiv2/{entry.module}/{entry.action}", {})
+        path = paths.setdefault(f"/apiv2/{entry.module}/{entry.action}", {})
         for method in entry.methods:
-            operation = {
-                "tags": [f"apiv2 {entry.module}"],
-                "summary": doc.splitlines()[0] if doc else f"{entry.module}/{entry.action}",
-                "operationId": f"{entry.module}_{entry.action}_{method.lower()}",
-                "responses": {"200": {"description": "SendCloud envelope; statusCode carries the outcome",
-                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}},
-            }
-            if method == "GET":
-                operation["parameters"] = [
-                    {"name": n, "in": "query", "required": n in CREDENTIALS, "schema": {"type": "string"}}
-                    for n in names
-                ]
-            else:
-                properties = {n: {"type": "string"} for n in names}
-                form = {"schema": {"type": "object", "properties": properties, "required": list(CREDENTIALS)}}
-                operation["requestBody"] = {"content": {"application/x-www-form-urlencoded": form,
-                                                        "multipart/form-data": form}}
-            path[method.lower()] = operation
+            path[method.lower()] = action_operation(entry, method)
     app.openapi_schema = schema
     return schema

@@ -352,6 +352,7 @@ def test_file_faults(api):
     assert raw_multipart(api, BASE, [("attachments", "", b"x")]) == 40818
     assert raw_multipart(api, {**BASE, "embeddedCid": "a"}, [("embeddedImage", "", b"x")]) == 40818
     assert code(api, attachments="text instead of a file") == 40867
+    assert code(api, attachments="  ", embeddedImage="") == 200  # a blank field is absent (decisions.md)
     assert code(api, files=[("embeddedImage", ("i.png", b"x", "image/png"))]) == 40875
     assert code(api, embeddedCid="a;b", files=[("embeddedImage", ("i.png", b"x", "image/png"))]) == 40875
     assert code(api, embeddedCid="a") == 40875

@@ -169,7 +169,7 @@ def _files(ctx: Ctx, draft: Draft) -> None:
         if any(part.filename.strip() == "" for part in params.parts(name)):
             raise ApiError(40818)
     for name in ("attachments", "embeddedImage"):
-        if params.has(name):
+        if params.raw(name, blank_absent=True) is not None:  # a blank text field is absent (decisions.md)
             raise ApiError(40867)
     attachments = params.parts("attachments")
     images = params.parts("embeddedImage")

@@ -11,7 +11,8 @@ MAX_REPLY_TO = 3
 MAX_LISTS = 5
 MAX_SUMMARY_BYTES = 200
 
-FROM = Param("from", "string", "The sender: `addr` or `Name <addr>`.", required=True, codes=(40801, 40802))
+FROM = Param("from", "string", "The sender: `addr` or `Name <addr>`.", required=True, codes=(40801, 40802),
+             example="Shop <shop@demo.sendcloud.org>")
 FROM_NAME = Param("fromName", "string", "The sender's display name (default: the name part of `from`).",
                   max_length=255, blank_absent=True, codes=(40804,))
 USE_ADDRESS_LIST = Param("useAddressList", "boolean", "true sends to address lists: `to` then holds list aliases "
@@ -20,7 +21,7 @@ XSMTPAPI = Param("xsmtpapi", "string", "X-SMTPAPI JSON object: `to` (one message
                  "ignored in list mode.", blank_absent=True, codes=(40814, 40813, 40817, 40816, 40827, 40880))
 TO = Param("to", "string", "Recipient mailboxes (in list mode: list aliases, at most 5); ignored when "
            "xsmtpapi has `to`.", required_when="unless xsmtpapi has `to`", list=True, max_items=MAX_RECIPIENTS,
-           codes=(40805, 40807, 40806, 40872, 40864, 40862, 40863))
+           codes=(40805, 40807, 40806, 40872, 40864, 40862, 40863), example="ann@example.com;ben@example.com")
 CC = Param("cc", "string", "Visible copy recipients; ignored in list mode or with xsmtpapi `to`.", list=True,
            max_items=MAX_RECIPIENTS, blank_absent=True, codes=(40852, 40854, 40853))
 BCC = Param("bcc", "string", "Hidden copy recipients; ignored in list mode or with xsmtpapi `to`.", list=True,
@@ -28,11 +29,11 @@ BCC = Param("bcc", "string", "Hidden copy recipients; ignored in list mode or wi
 REPLY_TO = Param("replyTo", "string", "Reply-To mailboxes (default: the `from` address).", list=True,
                  max_items=MAX_REPLY_TO, blank_absent=True, codes=(40810, 40879, 40811))
 SUBJECT = Param("subject", "string", "The subject, one line; `%var%` placeholders allowed.", required=True,
-                max_length=255, codes=(40808, 40809))
+                max_length=255, codes=(40808, 40809), example="Your order has shipped")
 GZIP = Param("gzipCompress", "boolean", "true: html and plain are base64 of gzip data.", default="false",
              codes=(40860, 40861))
 HTML = Param("html", "string", "The HTML body (wins over plain).", required_when="unless plain is given",
-             blank_absent=True, codes=(40871, 40865))
+             blank_absent=True, codes=(40871, 40865), example="<p>Hello, your parcel is on its way.</p>")
 PLAIN = Param("plain", "string", "The plain-text body, used when html is absent.",
               required_when="unless html is given", blank_absent=True, codes=(40831, 40866, 40870))
 CONTENT_SUMMARY = Param("contentSummary", "string", "The preview line mail clients show (with html).",
@@ -44,9 +45,9 @@ LABEL_NAME = Param("labelName", "string", "A label by name, created when unknown
 HEADERS = Param("headers", "string", "JSON object of extra header name → string value (≤ 1024 bytes in "
                 "list mode).", blank_absent=True, codes=(40868, 40869, 40902))
 ATTACHMENTS = Param("attachments", "binary", "Attachments as multipart file parts (10485760 bytes in all).",
-                    codes=(40818, 40867, 40819))
+                    blank_absent=True, codes=(40818, 40867, 40819))
 EMBEDDED_IMAGE = Param("embeddedImage", "binary", "Inline images as file parts, matched to embeddedCid by "
-                       "position.", codes=(40818, 40867, 40819))
+                       "position.", blank_absent=True, codes=(40818, 40867, 40819))
 EMBEDDED_CID = Param("embeddedCid", "string", "Content-ids of the embeddedImage parts, in order (html uses "
                      "`cid:<id>`).", list=True, blank_absent=True, codes=(40875,))
 RESP_EMAIL_ID = Param("respEmailId", "boolean", "true answers the emailIds, false an empty info.",

@@ -43,6 +43,7 @@ class Param:
     enum: tuple[str, ...] = ()
     default: str | None = None
     blank_absent: bool = False  # present but blank counts as absent
+    example: str | None = None  # a value that works against the default demo account
     codes: tuple[int, ...] = ()  # what this row can answer: empty, invalid, other, in check order
 
     def __post_init__(self):
