@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # one hop to the thread pool for parsing and the transaction (each hop costs a thread hand-over)
         return await run_in_threadpool(lambda: execute(services, entry, build_params(query, content_type, body)))
 
-    # One catch-all route for every method, so that the routing answers of api.md §1.1 (404, 405)
+    # One catch-all route for every method, so that the routing answers of docs/api.md §1.1 (404, 405)
     # are SendCloud envelopes, never Starlette's pages or slash redirects.
     app.router.routes.append(Route("/apiv2/{rest:path}", _AnyMethod(apiv2), include_in_schema=False))
 
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _bad_control_request(_request: Request, exc: RequestValidationError):
-        # The control API speaks plain JSON with 400 (control-api.md), never FastAPI's 422.
+        # The control API speaks plain JSON with 400 (docs/control-api.md), never FastAPI's 422.
         return JSONResponse({"detail": _describe(exc)}, status_code=400)
 
     for router in control_routers():
@@ -180,7 +180,7 @@ def run_declared(entry: Action, ctx: Ctx):
 
 
 def execute(services: Services, entry: Action, params: Params):
-    """Steps 2–6 of api.md §1.6 in one transaction: a failed request stores nothing."""
+    """Steps 2–6 of docs/api.md §1.6 in one transaction: a failed request stores nothing."""
     settings, store = services.settings, services.store
     lang = settings.lang
     ctx = None

@@ -1,4 +1,4 @@
-"""Fault rules (PUT /_emulator/faults) and the per-account rate limit (api.md §1.6 steps 3–4).
+"""Fault rules (PUT /_emulator/faults) and the per-account rate limit (docs/api.md §1.6 steps 3–4).
 
 Both live in the server process's memory: they are test-time switches, not stored state.
 """

@@ -54,7 +54,7 @@ class Emulator:
         self.control.delete(f"/accounts/{user_name}")
 
     def faults(self, *rules: dict) -> list[dict]:
-        """Replace the fault rules (control-api.md); no rules clears them."""
+        """Replace the fault rules (docs/control-api.md); no rules clears them."""
         response = self.control.put("/faults", json={"rules": list(rules)})
         response.raise_for_status()
         return response.json()["rules"]
@@ -111,7 +111,7 @@ class SendCloudAccount:
         return response.json()
 
     def mails(self, **filters) -> list[dict]:
-        """This account's sent mails (GET /_emulator/mails), newest first; filters as in control-api.md."""
+        """This account's sent mails (GET /_emulator/mails), newest first; filters as in docs/control-api.md."""
         response = self.emulator.control.get("/mails", params={**_params(filters), "account": self.user_name})
         response.raise_for_status()
         return response.json()["items"]
@@ -147,7 +147,7 @@ class SendCloudAccount:
         set its clock back to real time."""
         self.emulator.control.post("/reset", params={"account": self.user_name}).raise_for_status()
 
-    # the account's clock (control-api.md "Clock (per account)"): only this account travels in time
+    # the account's clock (docs/control-api.md "Clock (per account)"): only this account travels in time
     def clock(self) -> dict:
         """`{"now": ISO time, "offsetSeconds": n, "frozen": bool}`."""
         response = self.emulator.control.get(f"/accounts/{self.user_name}/clock")

@@ -74,7 +74,7 @@ ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower
 
 
 def control_routers() -> list:
-    """The /_emulator routers (control-api.md), in the order they appear in /docs."""
+    """The /_emulator routers (docs/control-api.md), in the order they appear in /docs."""
     from .control import accounts as control_accounts
     from .control import clock as control_clock
     from .control import events as control_events

@@ -1,4 +1,4 @@
-"""Value rules of api.md §1.4 (addresses, mailboxes, numbers, dates), written once.
+"""Value rules of docs/api.md §1.4 (addresses, mailboxes, numbers, dates), written once.
 
 A neutral module: every door's protocol layer and the domain both use it, so neither imports the other.
 """

@@ -1,4 +1,4 @@
-"""The background sender of webhook callbacks (api.md §5, control-api.md "Webhook deliveries").
+"""The background sender of webhook callbacks (docs/api.md §5, docs/control-api.md "Webhook deliveries").
 
 Deliveries are queued in the store inside the event's transaction; this worker (asyncio tasks in
 the server's event loop) claims the due ones in batches, POSTs each URL's callbacks in event order

@@ -1,4 +1,4 @@
-"""domain/*, apiuser/* and userinfo/get (api.md §2.6–§2.8)."""
+"""domain/*, apiuser/* and userinfo/get (docs/api.md §2.6–§2.8)."""
 
 import re
 

@@ -1,5 +1,5 @@
 """addresslist/list, add, update, delete and addressmember/list, get, add, update, delete
-(api.md §2.3, §2.4)."""
+(docs/api.md §2.3, §2.4)."""
 
 from ..codes import ApiError
 from ..context import Ctx

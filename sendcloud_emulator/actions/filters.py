@@ -1,4 +1,4 @@
-"""Readers for the filter parameters shared by the statistics, query and suppression actions (api.md §1.8, §2.9)."""
+"""Readers for the filter parameters shared by the statistics, query and suppression actions (docs/api.md §1.8, §2.9)."""
 
 import re
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from ..protocol.declaration import Param
 
 API_USER_ITEM = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
-# The rows these readers read (api.md §1.7, §1.8, §2.9), declared once for every action using them.
+# The rows these readers read (docs/api.md §1.7, §1.8, §2.9), declared once for every action using them.
 _WINDOW_NEEDED = "unless days is given (or email, where the action takes one)"
 DAYS = Param("days", "integer", "The window: the last `days` days up to today (startDate/endDate are then ignored).",
              required_when="unless startDate and endDate are given (or email, where the action takes one)",

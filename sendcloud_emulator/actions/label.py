@@ -1,4 +1,4 @@
-"""label/list, get, add, update, delete (api.md §2.5)."""
+"""label/list, get, add, update, delete (docs/api.md §2.5)."""
 
 from ..context import Ctx
 from ..domain import label as labels

@@ -1,4 +1,4 @@
-"""mail/send, sendtemplate, sendcalendar and taskinfo (api.md §2.1, §3).
+"""mail/send, sendtemplate, sendcalendar and taskinfo (docs/api.md §2.1, §3).
 
 Each send reads its parameters in the order of its table (§1.6) into a `pipeline.Draft`, checking
 values with the pipeline's functions, then hands it to `pipeline.accept` (final checks, storing):

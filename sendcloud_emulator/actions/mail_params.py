@@ -1,4 +1,4 @@
-"""The parameter tables of mail/send, sendtemplate and sendcalendar (api.md §2.1), declared once.
+"""The parameter tables of mail/send, sendtemplate and sendcalendar (docs/api.md §2.1), declared once.
 
 actions/mail.py reads them in this order (the pipeline checks every read against these rows);
 /openapi.json, docs/api.md and the other doors (v1, SMTP) map onto the same rows.

@@ -1,4 +1,4 @@
-"""statday, stathour, invalidstat, data/emailStatus and openandclick (api.md §2.10–§2.13, §2.17)."""
+"""statday, stathour, invalidstat, data/emailStatus and openandclick (docs/api.md §2.10–§2.13, §2.17)."""
 
 from ..context import Ctx
 from ..domain import events, label, stats

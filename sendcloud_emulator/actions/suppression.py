@@ -1,4 +1,4 @@
-"""bounce, unsubscribe and spamreported (api.md §2.14–§2.16): the account's suppression lists."""
+"""bounce, unsubscribe and spamreported (docs/api.md §2.14–§2.16): the account's suppression lists."""
 
 from ..context import Ctx
 from ..domain import suppression

@@ -1,4 +1,4 @@
-"""template/list, get, add, update, delete, submit (api.md §2.2)."""
+"""template/list, get, add, update, delete, submit (docs/api.md §2.2)."""
 
 from ..codes import ApiError
 from ..context import Ctx

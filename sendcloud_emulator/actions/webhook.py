@@ -1,4 +1,4 @@
-"""webhook/list, add, update, delete (api.md §2.18)."""
+"""webhook/list, add, update, delete (docs/api.md §2.18)."""
 
 from sqlmodel import select
 

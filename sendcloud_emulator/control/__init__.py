@@ -1,4 +1,4 @@
-"""The emulator's own inspection and control API under /_emulator (control-api.md)."""
+"""The emulator's own inspection and control API under /_emulator (docs/control-api.md)."""
 
 import secrets
 from typing import Annotated

@@ -42,6 +42,7 @@ def create(body: accounts.AccountSpec, services: ServicesDep) -> dict:
 
 @router.get("")
 def list_all(services: ServicesDep) -> list[dict]:
+    """Every account with its credentials, oldest first."""
     with services.store.session() as session:
         rows = session.exec(select(accounts.Account).order_by(accounts.Account.id)).all()
         return accounts.account_views(session, list(rows))
@@ -49,6 +50,7 @@ def list_all(services: ServicesDep) -> list[dict]:
 
 @router.get("/{user_name}")
 def show(user_name: str, services: ServicesDep) -> dict:
+    """One account with its credentials and settings, or 404."""
     with services.store.session() as session:
         return accounts.account_view(session, _get(session, user_name))
 

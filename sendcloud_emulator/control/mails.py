@@ -1,4 +1,4 @@
-"""/_emulator/mails: the outbox (control-api.md "Sent mail").
+"""/_emulator/mails: the outbox (docs/control-api.md "Sent mail").
 
 `wait=` long-polls without holding a transaction or a worker thread: each look is a short read
 in the thread pool, and the request sleeps asynchronously between looks.
@@ -209,6 +209,7 @@ def download_type(content_type: str) -> str:
 
 @router.delete("/{email_id}", status_code=204)
 def delete_mail(request: Request, email_id: str) -> Response:
+    """Delete one mail with its events (204), or 404."""
     with request.app.state.store.session(write=True) as session:
         outbox.delete_mails(session, [_get(session, email_id)])
     return Response(status_code=204)

@@ -95,10 +95,12 @@ def put_faults(body: FaultsBody, services: ServicesDep) -> dict:
 
 @router.get("/faults", dependencies=ADMIN)
 def get_faults(services: ServicesDep) -> dict:
+    """The active fault rules."""
     return {"rules": [r.view() for r in services.faults.rules]}
 
 
 @router.delete("/faults", status_code=204, dependencies=ADMIN)
 def delete_faults(services: ServicesDep) -> Response:
+    """Clear every fault rule."""
     services.faults.clear()
     return Response(status_code=204)

@@ -1,4 +1,4 @@
-"""Accounts, their API_USERs and domains (api.md §1.2, §2.6, §2.7; control-api.md Accounts)."""
+"""Accounts, their API_USERs and domains (docs/api.md §1.2, §2.6, §2.7; docs/control-api.md Accounts)."""
 
 import base64
 import hashlib
@@ -29,7 +29,7 @@ VERIFY_ALL = 31
 CNAME_BIT = 8
 
 # Names and keys: each rule is written here once, for the API, the control API, the CLI and fixtures.
-API_USER_NAME = r"^[A-Za-z0-9_]{6,32}$"  # apiuser/add (api.md §2.7)
+API_USER_NAME = r"^[A-Za-z0-9_]{6,32}$"  # apiuser/add (docs/api.md §2.7)
 USER_NAME = r"^[A-Za-z0-9_.@-]{1,64}$"
 KEY = r"^[!-~]{1,64}$"  # printable ASCII without spaces: teams reuse keys such as `dummy-key-1`
 KEY_ALPHABET = string.ascii_letters + string.digits  # of every key, token and name part we generate
@@ -57,7 +57,7 @@ def random_key(length: int = 16, rng: random.Random | None = None) -> str:
 
 
 class AccountSpec(BaseModel):
-    """What a new account may be given; absent values are generated (control-api.md Accounts)."""
+    """What a new account may be given; absent values are generated (docs/control-api.md Accounts)."""
 
     userName: str | None = Rule(default=None, pattern=USER_NAME)
     apiUser: str | None = Rule(default=None, pattern=API_USER_NAME)

@@ -1,4 +1,4 @@
-"""Address lists and their members (api.md §2.3, §2.4).
+"""Address lists and their members (docs/api.md §2.3, §2.4).
 
 The mail module reads them through `find_list(session, account_id, address)` (case-insensitive
 alias lookup) and `members_of(session, list_id)` (oldest first). A member's `vars` is the stored

@@ -1,4 +1,4 @@
-"""mail/sendcalendar (api.md §2.1): the iCalendar part and the SEQUENCE of each UID per account."""
+"""mail/sendcalendar (docs/api.md §2.1): the iCalendar part and the SEQUENCE of each UID per account."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

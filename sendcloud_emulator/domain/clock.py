@@ -5,7 +5,7 @@ value on SQLite and PostgreSQL, whatever the database session's TimeZone) and re
 UTC, so no other code meets a naive stored time. `fmt` and `iso` show a time in the emulator's
 zone (SC_EMULATOR_TIMEZONE); `parse_iso` reads one (no offset = that zone).
 
-Each account has a clock (control-api.md "Clock (per account)"): real time by default, real time
+Each account has a clock (docs/control-api.md "Clock (per account)"): real time by default, real time
 plus an offset after an advance or a jump, or frozen at a reading. `now(session, account_id)` is
 the one answer to "what time is it for this account": ids, stored times, the quota day, the
 sendRequestId hour, statistics windows, the rate limit and the webhook schedule all read it, and
@@ -51,7 +51,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def fmt(moment: datetime | None, tz: tzinfo) -> str:
-    """`yyyy-MM-dd HH:mm:ss` in the emulator's zone (api.md §1.9); "" for no time."""
+    """`yyyy-MM-dd HH:mm:ss` in the emulator's zone (docs/api.md §1.9); "" for no time."""
     return "" if moment is None else aware(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 

@@ -1,4 +1,4 @@
-"""The delivery pipeline: what an accepted send produces (api.md §4) and how events update state.
+"""The delivery pipeline: what an accepted send produces (docs/api.md §4) and how events update state.
 
 `on_accepted` is the one entry point of the mail module: it is called in the send's transaction,
 after the Mail rows are flushed. `inject` is the entry point of `POST /_emulator/events`. Every
@@ -57,7 +57,7 @@ def describe(sub_stat: int | None) -> str:
     return SUB_STATS.get(sub_stat or 0, "")
 
 
-# the mailbox simulator (control-api.md) ------------------------------------------------------------
+# the mailbox simulator (docs/control-api.md) ------------------------------------------------------------
 class _FirstLink(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)

@@ -1,4 +1,4 @@
-"""Labels (api.md §2.5): ids from an emulator-wide sequence, names unique per account."""
+"""Labels (docs/api.md §2.5): ids from an emulator-wide sequence, names unique per account."""
 
 from datetime import datetime
 

@@ -14,7 +14,7 @@ from email.utils import format_datetime, formataddr
 from .. import values
 from .outbox import Mail, MailFile
 
-# Names that `headers` cannot set (api.md §2.1 mail/send).
+# Names that `headers` cannot set (docs/api.md §2.1 mail/send).
 RESERVED_HEADERS = frozenset(h.lower() for h in (
     "From", "To", "Cc", "Bcc", "Subject", "Reply-To", "Content-Type", "Content-Transfer-Encoding",
     "MIME-Version"))

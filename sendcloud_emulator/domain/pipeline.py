@@ -1,4 +1,4 @@
-"""The one send pipeline every door calls (api.md §1.11, §2.1, §3; smtp.md §5).
+"""The one send pipeline every door calls (docs/api.md §1.11, §2.1, §3; smtp.md §5).
 
 A door reads its wire format (form parameters, an SMTP message) into a `Draft`, checking each
 value with the functions below; `accept` then runs the final checks (40000 duplicate request id,
@@ -93,7 +93,7 @@ def body(html_text: str | None, plain_text: str | None, *, keep_both: bool = Fal
 
 
 def xsmtpapi(text: str, *, require_to: bool) -> render.XSmtpApi:
-    """The X-SMTPAPI value (api.md §3): 40813 … 40880."""
+    """The X-SMTPAPI value (docs/api.md §3): 40813 … 40880."""
     return render.parse(text, require_to=require_to)
 
 

@@ -1,4 +1,4 @@
-"""Daily recipient quota per account (api.md §1.11): accepted recipients per calendar day."""
+"""Daily recipient quota per account (docs/api.md §1.11): accepted recipients per calendar day."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""X-SMTPAPI (api.md §3): parse and check the `xsmtpapi` parameter, and render %var% substitutions.
+"""X-SMTPAPI (docs/api.md §3): parse and check the `xsmtpapi` parameter, and render %var% substitutions.
 
 Rendering is literal and case-sensitive, longer keys first, in a single pass (inserted text is
 never scanned again); placeholders without a value stay as they are.

@@ -1,4 +1,4 @@
-"""Accepting a send (api.md §2.1, §1.10, §1.11): ids, duplicate requests, tasks, stored mails.
+"""Accepting a send (docs/api.md §2.1, §1.10, §1.11): ids, duplicate requests, tasks, stored mails.
 
 A send becomes one Mail per recipient, rendered for that recipient (§3); its files are stored
 once (MailFile) and referenced by every mail of the send.

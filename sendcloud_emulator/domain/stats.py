@@ -1,4 +1,4 @@
-"""Statistics and event queries derived from the stored mails and events (api.md §2.10–§2.13, §2.17, §4.3).
+"""Statistics and event queries derived from the stored mails and events (docs/api.md §2.10–§2.13, §2.17, §4.3).
 
 statday, stathour and invalidstat read per-minute counters (StatMinute) that database triggers keep
 from each mail's running totals; every number is attributed to the mail's request time (in the

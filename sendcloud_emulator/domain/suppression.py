@@ -1,4 +1,4 @@
-"""The account's three suppression lists: bounce, unsubscribe and spam report (api.md §2.14–§2.16, §4.3).
+"""The account's three suppression lists: bounce, unsubscribe and spam report (docs/api.md §2.14–§2.16, §4.3).
 
 One entry per address (case-insensitively) per account. Addresses on any list are suppressed: a send
 to them yields `invalid` 401 (bounce, spam report) or 402 (unsubscribe), §4.1.

@@ -1,4 +1,4 @@
-"""Templates (api.md §2.2) and their review workflow (control-api.md "Templates review").
+"""Templates (docs/api.md §2.2) and their review workflow (docs/control-api.md "Templates review").
 
 The mail module reads templates through `find(session, account_id, invoke_name)` and the
 `Template` attributes `invoke_name, name, template_type, template_stat, subject, html, text,

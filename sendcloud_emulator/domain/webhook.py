@@ -1,4 +1,4 @@
-"""Webhook configurations (api.md §2.18) and the callbacks they receive (§5).
+"""Webhook configurations (docs/api.md §2.18) and the callbacks they receive (§5).
 
 A configuration is (categoryName, url) → a set of event types. Every event of a mail queues one
 `WebhookDelivery` per distinct URL whose configuration matches; the payload (timestamp, token and

@@ -1,4 +1,4 @@
-"""Turn the query string and body of a request into Params (api.md §1.3)."""
+"""Turn the query string and body of a request into Params (docs/api.md §1.3)."""
 
 import email.parser
 import email.policy

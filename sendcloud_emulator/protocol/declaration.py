@@ -18,7 +18,7 @@ from .. import values
 log = logging.getLogger("sendcloud_emulator")
 
 TYPES = ("string", "integer", "boolean", "date", "datetime", "binary")
-# Codes any action can answer before its parameters are read (api.md §1.6 steps 2–3) or on a bug.
+# Codes any action can answer before its parameters are read (docs/api.md §1.6 steps 2–3) or on a bug.
 COMMON_CODES = (200, 40005, 50001, 501)
 # With this set (the test suite sets it), a drift raises instead of being logged once.
 STRICT_ENV = "SC_EMULATOR_STRICT_DECLARATIONS"

@@ -1,4 +1,4 @@
-"""The SendCloud JSON envelope {result, statusCode, message, info} (api.md §1.5)."""
+"""The SendCloud JSON envelope {result, statusCode, message, info} (docs/api.md §1.5)."""
 
 import json
 from typing import Any

@@ -1,4 +1,4 @@
-"""Parameters of one /apiv2 request and the typed readers every action uses (api.md §1.3–§1.7).
+"""Parameters of one /apiv2 request and the typed readers every action uses (docs/api.md §1.3–§1.7).
 
 Each reader applies the blank/missing rules of §1.6 and raises ApiError with the code the caller
 names, so an action reads its parameters in the order of its table and nothing else.
