@@ -19,6 +19,8 @@ from .codes import ApiError
 from .context import Ctx, Reply
 from .domain import clock
 from .domain.accounts import authenticate
+from .domain.webhook import OwnAddresses
+from .guard import Guard
 from .openapi import build_openapi
 from .protocol.body import build_params
 from .protocol.declaration import drift
@@ -44,6 +46,7 @@ class Services:
     store: Store
     faults: Faults = field(default_factory=Faults)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    own: OwnAddresses | None = None  # the emulator's own host names and ports (no webhook may call them)
     # Async callables run once at start-up (after the schema and fixtures) and at shutdown; a reset
     # does not run them again. Other areas add theirs.
     on_start: list = field(default_factory=list)
@@ -56,7 +59,7 @@ class Services:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     store = Store(settings.database_url)
-    services = Services(settings, store)
+    services = Services(settings, store, own=OwnAddresses(settings.host, settings.port))
     webhook_worker.install(services)
 
     @asynccontextmanager
@@ -95,8 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 return envelope(40819, lang=settings.lang)
             return http_envelope(413)
         query = request.scope.get("query_string", b"")
-        # one hop to the thread pool for parsing and the transaction (each hop costs a thread hand-over)
-        return await run_in_threadpool(lambda: execute(services, entry, build_params(query, content_type, body)))
+        if not services.faults.rules and entry.prepare is None:
+            # one hop to the thread pool for parsing and the transaction (each hop costs a thread hand-over)
+            return await run_in_threadpool(lambda: execute(services, entry, build_params(query, content_type, body)))
+        params = await run_in_threadpool(build_params, query, content_type, body)
+        return await run_action(services, entry, params)
 
     # One catch-all route for every method, so that the routing answers of docs/api.md §1.1 (404, 405)
     # are SendCloud envelopes, never Starlette's pages or slash redirects.
@@ -116,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in control_routers():
         app.include_router(router)
+    app.add_middleware(Guard, own=services.own)
     app.openapi = lambda: build_openapi(app)
     return app
 
@@ -179,32 +186,51 @@ def run_declared(entry: Action, ctx: Ctx):
     return result
 
 
-def execute(services: Services, entry: Action, params: Params):
-    """Steps 2–6 of docs/api.md §1.6 in one transaction: a failed request stores nothing."""
+async def run_action(services: Services, entry: Action, params: Params):
+    """docs/api.md §1.6. With fault rules active, or for an action that prepares slow work, steps 2–4
+    (authentication, rate limit, fault) run first in a short read; a fault's latency and the
+    action's `prepare` (a webhook probe) then wait on the event loop, holding no worker thread and
+    no lock, before the action's own transaction."""
+    lang = services.settings.lang
+    try:
+        api_user = await run_in_threadpool(admit, services, params)
+        await services.faults.apply(entry.module, entry.action, api_user)
+        prepared = await entry.prepare(services, params) if entry.prepare is not None else {}
+    except ApiError as error:
+        return envelope(error.code, lang=lang, detail=error.detail)
+    except Exception:
+        log.exception("internal error before %s/%s", entry.module, entry.action)
+        return envelope(501, lang=lang)
+    return await run_in_threadpool(execute, services, entry, params, True, prepared)
+
+
+def admit(services: Services, params: Params) -> str:
+    """Steps 2–3 in a short read transaction: the API_USER's name, or ApiError (40005, 50001)."""
+    with services.store.session() as session:
+        account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
+        now = clock.now(session, account.id)
+    services.rate_limiter.check(account.id, account.rate_limit_per_minute, now)
+    return api_user.name
+
+
+def execute(services: Services, entry: Action, params: Params, admitted: bool = False,
+            prepared: dict | None = None):
+    """Steps 2–6 of docs/api.md §1.6 in one transaction: a failed request stores nothing.
+    `admitted`: steps 2–4 already ran (run_action), only authentication is read again."""
     settings, store = services.settings, services.store
     lang = settings.lang
     ctx = None
     try:
-        checked = False
-        if services.faults.rules:
-            # Steps 2–4 outside the write transaction, so a fault's latency holds no lock.
-            with store.session() as session:
-                account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
-                now = clock.now(session, account.id)
-            services.rate_limiter.check(account.id, account.rate_limit_per_minute, now)
-            services.faults.apply(entry.module, entry.action, api_user.name)
-            checked = True
         with store.session(write=entry.writes) as session:
             account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
             now = clock.now(session, account.id)
-            if not checked:
+            if not admitted:
                 services.rate_limiter.check(account.id, account.rate_limit_per_minute, now)
-                services.faults.apply(entry.module, entry.action, api_user.name)
             if entry.writes:
                 store.lock_account(session, account.id)
                 session.refresh(account)
             ctx = Ctx(store=store, session=session, settings=settings, params=params, account=account,
-                      api_user=api_user, now=now, services=services)
+                      api_user=api_user, now=now, services=services, prepared=prepared or {})
             result = run_declared(entry, ctx)
     except ApiError as error:
         return envelope(error.code, lang=lang, detail=error.detail)

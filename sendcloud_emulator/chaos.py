@@ -3,6 +3,7 @@
 Both live in the server process's memory: they are test-time switches, not stored state.
 """
 
+import asyncio
 import random
 import threading
 import time
@@ -47,16 +48,24 @@ class Faults:
     def clear(self) -> None:
         self.replace([])
 
-    def apply(self, module: str, action: str, api_user: str) -> None:
-        """The first matching rule fires: it waits latencyMs, then answers its code (if any)."""
+    def pick(self, module: str, action: str, api_user: str) -> FaultRule | None:
+        """The first matching rule, counted as fired, or None (no rule, or its probability roll failed)."""
         with self.lock:
             rule = next((r for r in self.rules if r.matches(module, action, api_user)
                          and (r.count is None or r.fired < r.count)), None)
             if rule is None or random.random() >= rule.probability:
-                return
+                return None
             rule.fired += 1
+            return rule
+
+    async def apply(self, module: str, action: str, api_user: str) -> None:
+        """The first matching rule fires: it waits latencyMs (on the event loop, holding no worker
+        thread and no lock), then answers its code (if any)."""
+        rule = self.pick(module, action, api_user)
+        if rule is None:
+            return
         if rule.latencyMs:
-            time.sleep(rule.latencyMs / 1000)
+            await asyncio.sleep(rule.latencyMs / 1000)
         if rule.statusCode is not None:
             raise ApiError(rule.statusCode)
 

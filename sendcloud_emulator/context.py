@@ -24,6 +24,7 @@ class Ctx:
     now: datetime  # the account's clock (aware UTC), read once for the whole request
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     services: object | None = None  # the app's long-lived helpers (webhook sender, outbox waiters)
+    prepared: dict = field(default_factory=dict)  # what the action's `prepare` found before the transaction
     source: str = "v2"  # the door the request came in by: every mail it stores carries it
 
     @property

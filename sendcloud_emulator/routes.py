@@ -19,6 +19,9 @@ class Action:
     handler: Callable
     methods: tuple[str, ...] = GET_POST
     writes: bool = True  # takes the account's write lock (caps and uniqueness must hold under races)
+    # async (services, params) -> dict: slow work (a webhook probe) done after authentication and
+    # before the write transaction, without a worker thread; the handler reads it as ctx.prepared
+    prepare: Callable | None = None
 
 
 ACTIONS: list[Action] = [
@@ -65,8 +68,8 @@ ACTIONS: list[Action] = [
     Action("unsubscribe", "delete", suppression_actions.unsubscribe_delete),
     Action("spamreported", "list", suppression_actions.spamreported_list, writes=False),
     Action("webhook", "list", webhook_actions.list_, writes=False),
-    Action("webhook", "add", webhook_actions.add),
-    Action("webhook", "update", webhook_actions.update),
+    Action("webhook", "add", webhook_actions.add, prepare=webhook_actions.prepare_add),
+    Action("webhook", "update", webhook_actions.update, prepare=webhook_actions.prepare_update),
     Action("webhook", "delete", webhook_actions.delete),
 ]
 

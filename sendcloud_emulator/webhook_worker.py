@@ -151,6 +151,7 @@ class WebhookWorker:
         self.recorder: asyncio.Task | None = None
         self.client: httpx.AsyncClient | None = None
         self.stopping = False
+        self.own: webhook.OwnAddresses | None = None  # URLs that reach the emulator itself are never called
 
     async def start(self) -> None:
         if self.task is not None and not self.task.done():
@@ -298,6 +299,8 @@ class WebhookWorker:
 
     async def _attempt(self, job: Claimed) -> Outcome:
         status_code, error = None, None
+        if self.own is not None and self.own.covers(job.url):  # e.g. stored before this rule existed
+            return Outcome(job, None, "refused: the URL reaches the emulator itself", utcnow())
         try:
             response = await asyncio.wait_for(self.client.post(  # 3 s for the whole exchange
                 job.url, content=urlencode(job.payload).encode("utf-8"),
@@ -336,9 +339,25 @@ def probe(url: str) -> bool:
         return False
 
 
+async def probe_async(url: str) -> bool:
+    """`probe` without a worker thread: the request waits on the event loop, holding nothing."""
+    async def exchange(client: httpx.AsyncClient) -> bool:
+        async with client.stream("POST", url, json={}) as response:
+            async for _ in response.aiter_bytes():
+                pass
+            return response.status_code == 200
+
+    try:
+        async with httpx.AsyncClient(timeout=webhook.TIMEOUT_SECONDS, trust_env=False) as client:
+            return await asyncio.wait_for(exchange(client), timeout=webhook.TIMEOUT_SECONDS)
+    except Exception:
+        return False
+
+
 def install(services) -> WebhookWorker:
     """Attach the worker to the app's Services and start/stop it with the app."""
     worker = WebhookWorker(services.store, services.settings.webhook_retry_scale)
+    worker.own = services.own
     services.webhook_worker = worker
     services.on_start.append(worker.start)
     services.on_stop.append(worker.stop)

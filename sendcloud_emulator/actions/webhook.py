@@ -1,4 +1,12 @@
-"""webhook/list, add, update, delete (docs/api.md §2.18)."""
+"""webhook/list, add, update, delete (docs/api.md §2.18).
+
+add and update probe their new URL (up to 3 s) in `prepare`, before the write transaction and
+without a worker thread; the handler then answers the probe's result at the probe's place in the
+order of codes.
+"""
+
+import asyncio
+from urllib.parse import urlsplit
 
 from sqlmodel import select
 
@@ -6,8 +14,8 @@ from ..codes import ApiError
 from ..context import Ctx
 from ..domain import webhook
 from ..domain.accounts import ApiUser
-from ..webhook_worker import probe
 from ..protocol.declaration import Param
+from ..webhook_worker import probe, probe_async
 from . import declare
 
 CATEGORY = Param("categoryName", "string", "An API_USER name of the account, or `all` for every one of them.",
@@ -45,18 +53,65 @@ def _events(ctx: Ctx, name: str, *, required: bool) -> list[str] | None:
     return found
 
 
-def _url(ctx: Ctx, name: str, *, required: bool) -> str | None:
+def _url(ctx: Ctx, name: str, *, required: bool, called: bool = False) -> str | None:
+    """`called`: a URL the configuration will call, which must not reach the emulator itself."""
     value = ctx.params.token(name, required=required, empty=40705)
-    if value is not None and not webhook.is_url(value):
-        raise ApiError(40706)
-    return value
+    if value is None:
+        return None
+    if not called:
+        if not webhook.is_url(value):
+            raise ApiError(40706)
+        return value
+    seen = ctx.prepared.get(value)
+    own = getattr(ctx.services, "own", None)
+    return webhook.check_url(value, own, seen.resolved if seen else None)
 
 
 def _probe(ctx: Ctx):
     def check(url: str) -> None:
-        if ctx.settings.webhook_probe and not probe(url):
+        if not ctx.settings.webhook_probe:
+            return
+        seen = ctx.prepared.get(url)
+        if not (seen.answered if seen is not None else probe(url)):  # unprepared callers probe here
             raise ApiError(40707)
     return check
+
+
+class Prepared:
+    """What `prepare` found out about one URL: the addresses its host resolves to, the probe's answer."""
+
+    def __init__(self, resolved: list[str], answered: bool | None):
+        self.resolved, self.answered = resolved, answered
+
+
+async def _resolve(url: str) -> list[str]:
+    try:
+        host = urlsplit(url).hostname or ""
+        infos = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(host, None), timeout=1.0)
+    except Exception:  # unknown or slow names resolve to nothing here; the probe will fail on them
+        return []
+    return [info[4][0] for info in infos]
+
+
+async def _prepare(services, params, names: tuple[str, ...]) -> dict:
+    found = {}
+    for name in names:
+        value = params.token(name)
+        if not value or not webhook.is_url(value):
+            continue
+        resolved = await _resolve(value)
+        own = services.own.covers(value, resolved)
+        answered = await probe_async(value) if services.settings.webhook_probe and not own else None
+        found[value] = Prepared(resolved, answered)
+    return found
+
+
+async def prepare_add(services, params) -> dict:
+    return await _prepare(services, params, ("url",))
+
+
+async def prepare_update(services, params) -> dict:
+    return await _prepare(services, params, ("newUrl",))
 
 
 def _view(ctx: Ctx, config: webhook.WebhookConfig) -> dict:
@@ -80,7 +135,7 @@ def add(ctx: Ctx) -> dict:
     """Configure a URL to receive the given events of one API_USER (or `all`)."""
     category = _category(ctx, "categoryName", required=True)
     events = _events(ctx, "event", required=True)
-    url = _url(ctx, "url", required=True)
+    url = _url(ctx, "url", required=True, called=True)
     config = webhook.add(ctx.session, ctx.account.id, category, url, events, ctx.now, _probe(ctx))
     return {"data": _view(ctx, config)}
 
@@ -97,7 +152,7 @@ def update(ctx: Ctx) -> dict:
     config = webhook.existing(ctx.session, ctx.account.id, category, url)
     new_category = _category(ctx, "newCategoryName", required=False)
     new_events = _events(ctx, "newEvent", required=False)
-    new_url = _url(ctx, "newUrl", required=False)
+    new_url = _url(ctx, "newUrl", required=False, called=True)
     webhook.update(ctx.session, config, new_category, new_events, new_url, ctx.now, _probe(ctx))
     return {"count": 1}
 

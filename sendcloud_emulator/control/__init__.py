@@ -1,5 +1,7 @@
 """The emulator's own inspection and control API under /_emulator (docs/control-api.md)."""
 
+import hashlib
+import hmac
 import secrets
 from typing import Annotated
 
@@ -12,6 +14,15 @@ def services(request: Request):
     return request.app.state.services
 
 
+UI_COOKIE = "sc_ui_token"
+
+
+def ui_cookie_value(token: str) -> str:
+    """The web UI's cookie: derived from the admin token, never the token itself (a cookie jar or a
+    log that shows it does not give the Bearer token away)."""
+    return hmac.new(token.encode("utf-8"), b"sendcloud-emulator web UI", hashlib.sha256).hexdigest()
+
+
 def require_admin(request: Request) -> None:
     """When SC_EMULATOR_ADMIN_TOKEN is set, every /_emulator route but health needs it."""
     token = request.app.state.settings.admin_token
@@ -19,7 +30,8 @@ def require_admin(request: Request) -> None:
         return
     given = request.headers.get("authorization", "")
     if request.method == "GET" and not given:  # the web UI's downloads and images: its SameSite cookie
-        given = f"Bearer {request.cookies.get('sc_ui_token', '')}"
+        if secrets.compare_digest(request.cookies.get(UI_COOKIE, "").encode(), ui_cookie_value(token).encode()):
+            return
     if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
         raise HTTPException(status_code=401, detail="missing or wrong admin token",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -8,7 +8,10 @@ live in the store and survive a restart; each HTTP attempt is a `WebhookAttempt`
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
+import threading
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -96,6 +99,72 @@ def is_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+class OwnAddresses:
+    """The emulator's own host names and ports, so that no webhook ever calls the emulator itself
+    (a callback to /_emulator/reset would wipe every account). Ports and host names are learned
+    from the settings and from every request the server answers."""
+
+    LOCAL_NAMES = frozenset({"", "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+    OWN_PATHS = ("/_emulator", "/apiv2", "/webapi", "/ui")
+
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None):
+        self.hosts: set[str] = {host.lower().strip("[]")}
+        self.ports: set[int] = {port} if port else set()
+        self.lock = threading.Lock()
+        try:  # the machine's own names (a server bound to 0.0.0.0 answers on them too)
+            name = socket.gethostname().lower()
+            self.hosts.update({name, socket.getfqdn().lower()})
+        except OSError:
+            pass
+
+    def note(self, host: str | None, port: int | None) -> None:
+        """A host name and port this server was reached at (the Host header, the listening socket)."""
+        if host and host.lower() not in self.hosts:
+            with self.lock:
+                self.hosts.add(host.lower().strip("[]"))
+        if port and port not in self.ports:
+            with self.lock:
+                self.ports.add(port)
+
+    def covers(self, url: str, resolved: list[str] | None = None) -> bool:
+        """Whether `url` reaches this emulator: a local or own host name on one of its ports, or
+        one of its own paths on any local port. `resolved`: the addresses its host resolves to."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower().rstrip(".")
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        except ValueError:
+            return False
+        local = (host in self.LOCAL_NAMES or host.endswith(".localhost") or _is_local_ip(host)
+                 or any(_is_local_ip(a) for a in resolved or ()))
+        if not local and host not in self.hosts:
+            return False
+        return port in self.ports or (local and (parts.path or "/").startswith(self.OWN_PATHS))
+
+
+def _is_local_ip(text: str) -> bool:
+    """Loopback or unspecified, in any spelling a resolver accepts (127.1, 0x7f000001, ::ffff:127.0.0.1)."""
+    text = text.strip("[]").split("%", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(text))
+        except (OSError, ValueError):
+            return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return address.is_loopback or address.is_unspecified
+
+
+def check_url(text: str, own: OwnAddresses | None, resolved: list[str] | None = None) -> str:
+    """A URL a configuration may call: 40706 when malformed or when it reaches the emulator itself."""
+    if not is_url(text) or (own is not None and own.covers(text, resolved)):
+        raise ApiError(40706)
+    return text
 
 
 # configurations --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 import secrets
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -14,12 +14,13 @@ from fastapi.templating import Jinja2Templates
 from ..domain import clock, outbox
 from ..domain.label import names as label_names
 from ..domain.outbox import MailFilter
+from ..control import UI_COOKIE, ui_cookie_value
 from . import i18n, queries, sections
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 LANG_COOKIE = "sc_ui_lang"
-TOKEN_COOKIE = "sc_ui_token"
+TOKEN_COOKIE = UI_COOKIE
 # The UI's own pages: only its own script and styles; mail HTML lives in a sandboxed frame.
 UI_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
              "frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
@@ -47,12 +48,23 @@ class Page:
         expected = self.settings.admin_token
         if expected is None:
             return None
-        given = self.request.query_params.get("token") or self.request.cookies.get(TOKEN_COOKIE) or ""
+        asked = self.request.query_params.get("token")
         header = self.request.headers.get("authorization", "")
-        if header.startswith("Bearer "):
-            given = header[7:]
-        if not secrets.compare_digest(given.encode(), expected.encode()):
+        if header.startswith("Bearer ") or asked is not None:
+            given = header[7:] if header.startswith("Bearer ") else asked
+            ok = secrets.compare_digest(given.encode(), expected.encode())
+        else:
+            cookie = self.request.cookies.get(TOKEN_COOKIE) or ""
+            ok = secrets.compare_digest(cookie.encode(), ui_cookie_value(expected).encode())
+        if not ok:
             raise HTTPException(status_code=401, detail="missing or wrong admin token: open /?token=<token> once")
+        if asked is not None:  # sign in: set the cookie, then the same page without the token in its URL
+            rest = [(k, v) for k, v in self.request.query_params.multi_items() if k != "token"]
+            target = self.request.url.path + (f"?{urlencode(rest)}" if rest else "")
+            cookie = (f"{TOKEN_COOKIE}={ui_cookie_value(expected)}; HttpOnly; SameSite=Strict; Path=/")
+            raise HTTPException(status_code=303, detail="signed in",
+                                headers={"Location": target, "Set-Cookie": cookie, "Cache-Control": "no-store",
+                                         "Referrer-Policy": "no-referrer"})
         return expected
 
     def t(self, key: str, **values) -> str:
@@ -82,8 +94,6 @@ class Page:
         response.headers["Content-Security-Policy"] = UI_POLICY
         if self.set_lang:
             response.set_cookie(LANG_COOKIE, self.set_lang, max_age=365 * 86400, samesite="lax")
-        if self.token and self.request.query_params.get("token"):
-            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
 
 
 def _filter(request: Request) -> MailFilter:
