@@ -11,7 +11,7 @@ from fastapi_offline import FastAPIOffline
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from . import __version__, fixtures, webhook_worker
 from .chaos import Faults, RateLimiter
@@ -89,7 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if entry is None:
             return http_envelope(404)
         if request.method not in entry.methods:
-            return http_envelope(405)
+            refused = http_envelope(405)
+            refused.headers["Allow"] = ", ".join(entry.methods)
+            return refused
         content_type = request.headers.get("content-type", "")
         body = await read_capped(request, settings.max_body_bytes)
         if body is None:
@@ -113,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Unknown routes outside /_emulator (the legacy /webapi, /smsapi, ...) get the envelope 404.
         if exc.status_code == 404 and exc.detail == "Not Found" and not request.url.path.startswith("/_emulator"):
             return http_envelope(404)
+        if exc.status_code == 405:  # Starlette names only the first route of the path; name them all
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
@@ -136,6 +140,16 @@ class _AnyMethod:
     async def __call__(self, scope, receive, send):
         response = await self.handler(Request(scope, receive))
         await response(scope, receive, send)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route of this path answers (each asked of the router, included routers too)."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def resolve(rest: str) -> Action | None:

@@ -86,8 +86,10 @@ def serve(
     if workers > 1 and reload:
         typer.echo("--workers and --reload cannot be combined", err=True)
         raise typer.Exit(2)
+    from .slow_clients import HeaderTimeoutProtocol
+
     uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port,
-                reload=reload, log_level=settings.log_level.lower(), workers=workers)
+                reload=reload, log_level=settings.log_level.lower(), workers=workers, http=HeaderTimeoutProtocol)
 
 
 @app.command()

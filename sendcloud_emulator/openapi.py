@@ -144,5 +144,37 @@ def build_openapi(app: FastAPI) -> dict:
         path = paths.setdefault(f"/apiv2/{entry.module}/{entry.action}", {})
         for method in entry.methods:
             path[method.lower()] = action_operation(entry, method)
+    _control_errors(schema)
     app.openapi_schema = schema
     return schema
+
+
+ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+
+
+def _error(text: str) -> dict:
+    return {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _control_errors(schema: dict) -> None:
+    """The 4xx the control API really answers (app.py turns FastAPI's 422 into 400 `{"detail"}`)."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/_emulator"):
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            had_validation = responses.pop("422", None) is not None
+            if had_validation:
+                responses["400"] = _error("invalid query, path or body value (`detail` says which)")
+            if path != "/_emulator/health":
+                responses["401"] = _error("SC_EMULATOR_ADMIN_TOKEN is set and the Bearer token is missing or wrong")
+            if method.upper() not in ("GET", "HEAD", "OPTIONS"):
+                responses["403"] = _error("a cross-site browser request (foreign Origin)")
+            names = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or names & {"account", "apiUser"} or "requestBody" in operation:
+                responses.setdefault("404", _error("no such account, mail or item"))
+    for name in ("HTTPValidationError", "ValidationError"):
+        if name in schemas and name not in str(schema.get("paths")):
+            del schemas[name]

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     webhook_probe: bool = True
     webhook_retry_scale: float = 1.0
     log_level: str = "info"
+    header_timeout: float = 10.0  # seconds a connection may take to send a request's headers (serve)
 
     @field_validator("timezone")
     @classmethod

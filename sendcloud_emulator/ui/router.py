@@ -191,7 +191,7 @@ def body_policy(remote_images: bool) -> str:
     """The mail document may style itself and show images; it never runs script or reaches the UI."""
     images = "'self' data: blob: cid:" + (" http: https:" if remote_images else "")
     return ("default-src 'none'; style-src 'unsafe-inline'; font-src data:; "
-            f"img-src {images}; media-src data:; form-action 'none'; frame-ancestors 'self'; "
+            f"img-src {images}; media-src data:; form-action 'none'; frame-ancestors 'self'; base-uri 'none'; "
             "sandbox allow-popups allow-popups-to-escape-sandbox")
 
 
@@ -205,8 +205,9 @@ def mail_body(request: Request, email_id: str):
     for index, attachment in enumerate(queries.loads(mail.attachments, [])):
         cid = (attachment or {}).get("contentId") if isinstance(attachment, dict) else None
         if cid:
-            body = re.sub(rf"""cid:{re.escape(cid.strip("<>"))}(?=["'\s)>])""",
-                          f"/_emulator/mails/{quote(email_id)}/attachments/{index}", body)
+            # absolute, so that a `<base href>` in the mail cannot send the image request elsewhere
+            target = f"{str(request.base_url).rstrip('/')}/_emulator/mails/{quote(email_id, safe='')}/attachments/{index}"
+            body = re.sub(rf"""cid:{re.escape(cid.strip("<>"))}(?=["'\s)>])""", lambda _m, t=target: t, body)
     head = '<meta charset="utf-8"><base target="_blank">'
     doctype = re.match(r"\s*<!doctype[^>]*>", body, re.I)
     if doctype:  # keep the mail's own doctype first (standards mode), our head right after it
