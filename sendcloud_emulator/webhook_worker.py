@@ -300,7 +300,7 @@ class WebhookWorker:
     async def _attempt(self, job: Claimed) -> Outcome:
         status_code, error = None, None
         if self.own is not None and self.own.covers(job.url):  # e.g. stored before this rule existed
-            return Outcome(job, None, "refused: the URL reaches the emulator itself", utcnow())
+            return Outcome(job, None, "refused: the URL reaches the emulator itself", clock.real_time())
         try:
             response = await asyncio.wait_for(self.client.post(  # 3 s for the whole exchange
                 job.url, content=urlencode(job.payload).encode("utf-8"),
