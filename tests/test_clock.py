@@ -67,18 +67,24 @@ from sqlmodel import select  # noqa: E402
 from sendcloud_emulator.app import create_app  # noqa: E402
 from sendcloud_emulator.domain.webhook import WebhookDelivery  # noqa: E402
 
+from sendcloud_emulator.settings import Settings  # noqa: E402
+
 from .conftest import Api, make_settings, new_account  # noqa: E402
+from .pg import BACKENDS, database, servers  # noqa: E402
 from .receiver import Receiver  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SIM = "sim.sendcloud.test"
 
 
-@pytest.fixture(scope="module")
-def app_client(tmp_path_factory):
-    """An emulator with SendCloud's real webhook schedule (retry scale 1): only the clock makes retries due."""
-    with TestClient(create_app(make_settings(tmp_path_factory, webhook_retry_scale=1.0))) as client:
-        yield client
+@pytest.fixture(scope="module", params=BACKENDS)
+def app_client(request, tmp_path_factory):
+    """An emulator with SendCloud's real webhook schedule (retry scale 1): only the clock makes retries due.
+    On SQLite and, when configured, PostgreSQL (the due query compares each account's clock in SQL)."""
+    with database(request.param, tmp_path_factory.mktemp("clock")) as url:
+        settings = Settings(database_url=url, webhook_probe=False, webhook_retry_scale=1.0)
+        with TestClient(create_app(settings)) as client:
+            yield client
 
 
 def clock_of(client, user: str) -> dict:
@@ -142,6 +148,8 @@ def test_clock_routes_follow_the_contract(client):
     view = clock_of(client, user)
     assert view["offsetSeconds"] == 0 and view["frozen"] is False
     assert abs(reading(view) - datetime.now(UTC)) < timedelta(seconds=5)
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"get", "put", "delete"} <= set(paths["/_emulator/accounts/{user_name}/clock"])
 
 
 def test_reset_of_the_account_resets_its_clock(client):
@@ -380,3 +388,21 @@ def test_parallel_accounts_keep_real_time_while_one_travels(client):
         assert Api(client, account).call("userinfo/get")["info"]["todayUsedQuota"] == 5
     travelled = reading(clock_of(client, traveller["userName"])) - datetime.now(UTC)
     assert travelled >= timedelta(days=moves) - timedelta(minutes=1)
+
+
+def test_every_server_process_reads_the_same_account_clock(tmp_path):
+    import httpx
+
+    with database("sqlite", tmp_path) as url, servers(url, 2) as (one, two):
+        account = httpx.post(f"{one}/_emulator/accounts", json={"quota": 1}, timeout=60).json()
+        user = account["userName"]
+        moved = httpx.put(f"{one}/_emulator/accounts/{user}/clock", json={"advanceSeconds": 86400, "frozen": True},
+                          timeout=60).json()
+        seen = httpx.get(f"{two}/_emulator/accounts/{user}/clock", timeout=60).json()
+        assert (seen["now"], seen["frozen"]) == (moved["now"], True)
+        data = {"apiUser": account["apiUser"], "apiKey": account["apiKey"], "from": "a@example.com",
+                "to": "b@example.com", "subject": "S", "html": "<p>x</p>"}
+        assert httpx.post(f"{two}/apiv2/mail/send", data=data, timeout=60).json()["statusCode"] == 200
+        assert httpx.post(f"{one}/apiv2/mail/send", data=data, timeout=60).json()["statusCode"] == 40904
+        [mail] = httpx.get(f"{one}/_emulator/mails", params={"account": user}, timeout=60).json()["items"]
+        assert mail["createdAt"] == moved["now"]

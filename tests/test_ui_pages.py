@@ -189,10 +189,10 @@ def test_account_page_shows_a_clock_badge_only_while_the_account_travels(client,
     client.put(f"/_emulator/accounts/{user}/clock", json={"now": "2035-06-07T08:09:10+08:00", "frozen": True})
     page = client.get(f"/ui/accounts/{user}/stats?lang=en").text
     badge = re.search(r'<span class="tag clock frozen" id="account-clock"[^>]*>([^<]*)</span>', page)
-    assert badge and badge.group(1) == "⏱ Account clock 2035-06-07 08:09:10 · frozen"
+    assert badge and badge.group(1) == "Account clock 2035-06-07 08:09:10 · frozen"
     client.put(f"/_emulator/accounts/{user}/clock", json={"frozen": False})
     running = client.get(f"/ui/accounts/{user}?lang=zh").text
-    assert re.search(r'<span class="tag clock" id="account-clock"[^>]*>⏱ 账户时钟 2035-06-07 08:09:1\d</span>', running)
+    assert re.search(r'<span class="tag clock" id="account-clock"[^>]*>账户时钟 2035-06-07 08:09:1\d</span>', running)
     assert client.delete(f"/_emulator/accounts/{user}/clock").status_code == 204
     assert 'id="account-clock"' not in client.get(f"/ui/accounts/{user}").text
 

@@ -5,7 +5,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "mails": ("邮件", "Mails"),
     "accounts": ("账户", "Accounts"),
     "account": ("账户", "Account"),
-    "clock_badge": ("⏱ 账户时钟 {now}", "⏱ Account clock {now}"),
+    "clock_badge": ("账户时钟 {now}", "Account clock {now}"),
     "clock_frozen": ("已冻结", "frozen"),
     "clock_title": ("此账户的时钟不是实时时间（时间旅行，见 /_emulator/accounts/…/clock）",
                     "This account's clock is not real time (time travel, see /_emulator/accounts/…/clock)"),
