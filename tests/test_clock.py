@@ -136,7 +136,8 @@ def test_clock_routes_follow_the_contract(client):
     for body in ({"now": "2031-02-03T04:05:06+08:00"},  # earlier than the account's time: never backwards
                  {"advanceSeconds": 0}, {"advanceSeconds": -5}, {}, {"now": "yesterday"},
                  {"advanceSeconds": 5, "now": "2040-01-01T00:00:00Z"}, {"advanceSeconds": 1e12},
-                 {"frozen": "maybe"}):
+                 {"frozen": "maybe"}, {"now": "9999-12-31T23:00:00-05:00"}, {"now": "9999-12-31T00:00:00+08:00"},
+                 {"advanceSeconds": "NaN"}):
         response = client.put(f"/_emulator/accounts/{user}/clock", json=body)
         assert response.status_code == 400, (body, response.text)
         assert response.json()["detail"]
@@ -148,6 +149,8 @@ def test_clock_routes_follow_the_contract(client):
     view = clock_of(client, user)
     assert view["offsetSeconds"] == 0 and view["frozen"] is False
     assert abs(reading(view) - datetime.now(UTC)) < timedelta(seconds=5)
+    # the same reader serves the outbox's `since`: a time past the representable range is 400, not a 500
+    assert client.get("/_emulator/mails", params={"since": "9999-12-31T23:00:00-05:00"}).status_code == 400
     paths = client.get("/openapi.json").json()["paths"]
     assert {"get", "put", "delete"} <= set(paths["/_emulator/accounts/{user_name}/clock"])
 

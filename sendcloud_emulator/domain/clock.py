@@ -65,7 +65,10 @@ def parse_iso(text: str, tz: tzinfo) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 is past the last representable UTC time
+        raise ValueError("time out of range") from None
 
 
 # the per-account clock --------------------------------------------------------------------------
