@@ -3,7 +3,8 @@
 Fixtures (prefixed, so they never collide with a project's own `client`, `account`, `api`, …):
 
 - `sendcloud_emulator` (session): the emulator. By default it is started in-process (uvicorn in a
-  thread) on a free loopback port with a temporary SQLite database. With `--sendcloud-emulator-url`
+  thread, `EmulatorServer`, also usable on its own) on a free loopback port with a temporary SQLite
+  database. With `--sendcloud-emulator-url`
   or `SC_EMULATOR_URL` set, the running emulator at that URL is used instead (a Docker service in CI).
 - `sendcloud_account` (per test): a fresh, isolated account on it (deleted afterwards) with its
   credentials and a small client for the control API: `mails(...)`, `wait_for(...)`, `events(...)`,
@@ -187,39 +188,51 @@ def _params(filters: dict) -> dict:
     return {("from" if k == "from_" else k): v for k, v in filters.items() if v is not None}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class EmulatorServer:
+    """The emulator under uvicorn in a daemon thread, on a loopback port: the one way to run it in-process.
 
+    The port is chosen by binding once and serving that very socket, so no other process can take it
+    between choosing and listening. `settings` defaults to `Settings()` (the environment); host and
+    port are set to the bound socket's. Use as `with EmulatorServer(settings) as server: server.url`.
+    """
 
-class _InProcess:
-    """uvicorn serving create_app(settings) in a daemon thread."""
-
-    def __init__(self, database_url: str):
+    def __init__(self, settings=None):
         import uvicorn
 
         from .app import create_app
         from .settings import Settings
 
-        self.port = _free_port()
-        app = create_app(Settings(database_url=database_url, host="127.0.0.1", port=self.port))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.settings = (settings or Settings()).model_copy(update={"host": "127.0.0.1", "port": self.port})
+        config = uvicorn.Config(create_app(self.settings), log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="sendcloud-emulator", daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       name="sendcloud-emulator", daemon=True)
 
     def start(self, timeout: float = 60) -> str:
+        """Start serving; returns the base URL once uvicorn has started (RuntimeError if it did not)."""
         self.thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the in-process sendcloud-emulator did not start")
             time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
+        return self.url
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.sock.close()
+
+    def __enter__(self) -> "EmulatorServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 @pytest.fixture(scope="session")
@@ -228,8 +241,10 @@ def sendcloud_emulator(request, tmp_path_factory):
     url = request.config.getoption("--sendcloud-emulator-url") or os.environ.get("SC_EMULATOR_URL")
     server = None
     if not url:
+        from .settings import Settings
+
         database = tmp_path_factory.mktemp("sendcloud-emulator") / "emulator.db"
-        server = _InProcess(f"sqlite:///{database}")
+        server = EmulatorServer(Settings(database_url=f"sqlite:///{database}"))
         url = server.start()
     emulator = Emulator(url, admin_token=os.environ.get("SC_EMULATOR_ADMIN_TOKEN"))
     try:

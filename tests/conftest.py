@@ -97,17 +97,9 @@ def en_api(en_client) -> Api:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """A real uvicorn server in its own process on a free loopback port (concurrency tests).
-    Yields its base URL, e.g. `http://127.0.0.1:54321`."""
-    import os
+    """A real uvicorn server on a loopback port (concurrency tests, real connections), started the
+    plugin's way (in-process). Yields its base URL, e.g. `http://127.0.0.1:54321`."""
+    from sendcloud_emulator.pytest_plugin import EmulatorServer
 
-    from . import live
-
-    db = tmp_path_factory.mktemp("live") / "emulator.db"
-    env = {**os.environ, "SC_EMULATOR_WEBHOOK_PROBE": "false", "SC_EMULATOR_LOG_LEVEL": "warning"}
-    process, base = live.start(f"sqlite:///{db}", env)
-    try:
-        live.wait_ready(process, base, "the live emulator did not start")
-        yield base
-    finally:
-        live.stop(process)
+    with EmulatorServer(make_settings(tmp_path_factory)) as server:
+        yield server.url

@@ -1,5 +1,9 @@
-"""Real `python -m emulator serve` processes for tests that need a live server on loopback:
-start one on a free port, wait for its health check, stop it."""
+"""Emulator server processes, for the tests that need more than one process on one database (an
+in-process server is the plugin's `EmulatorServer`): start one, wait for its health check, stop it.
+
+The port is chosen by binding a socket here once and handing that very socket to the child (uvicorn
+`--fd`), so no other process can take the port between choosing and listening.
+"""
 
 import socket
 import subprocess
@@ -9,23 +13,24 @@ import time
 import httpx
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start(database: str, env: dict) -> tuple[subprocess.Popen, str]:
-    """An emulator process on `database` with the environment `env` → (process, base URL)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port),
-                                "--database", database], env=env)
+def start(database: str, env: dict, workers: int = 1, **popen) -> tuple[subprocess.Popen, str]:
+    """An emulator server on `database` with the environment `env` → (process, base URL). With
+    `workers` > 1 (PostgreSQL), that many processes serve the one socket, as `serve --workers` does."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        env = {**env, "SC_EMULATOR_DATABASE_URL": database, "SC_EMULATOR_HOST": "127.0.0.1",
+               "SC_EMULATOR_PORT": str(port)}
+        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "sendcloud_emulator.app:create_app",
+                                    "--fd", str(sock.fileno()), "--workers", str(workers), "--log-level", "warning"],
+                                   env=env, pass_fds=(sock.fileno(),), **popen)
     return process, f"http://127.0.0.1:{port}"
 
 
-def wait_ready(process: subprocess.Popen, base: str, failure: str = "the emulator did not start") -> None:
-    """Until /_emulator/health answers 200; RuntimeError(failure) if the process exits or 60 s pass."""
-    deadline = time.monotonic() + 60
+def wait_ready(process: subprocess.Popen, base: str, failure: str = "the emulator did not start",
+               timeout: float = 120) -> None:
+    """Until /_emulator/health answers 200; RuntimeError(failure) if the process exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
             if httpx.get(f"{base}/_emulator/health", timeout=2).status_code == 200:
@@ -33,6 +38,8 @@ def wait_ready(process: subprocess.Popen, base: str, failure: str = "the emulato
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is not None and process.stderr is not None:
+                failure = f"{failure}: {process.stderr.read().decode(errors='replace')}"
             raise RuntimeError(failure)
         time.sleep(0.2)
 
@@ -40,6 +47,6 @@ def wait_ready(process: subprocess.Popen, base: str, failure: str = "the emulato
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()

@@ -6,16 +6,13 @@ end, so parallel runs and xdist workers never see each other's tables.
 
 import os
 import subprocess
-import sys
-import time
 import uuid
 from contextlib import contextmanager
 
-import httpx
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from .live import free_port
+from . import live
 
 POSTGRES_URL = os.environ.get("SC_EMULATOR_TEST_POSTGRES_URL") or None
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -41,39 +38,17 @@ def database(backend: str, tmp_path):
 
 
 @contextmanager
-def servers(url: str, count: int, env: dict | None = None, args: list[str] | None = None, timeout: float = 120):
-    """`count` `sendcloud-emulator serve` processes on one database (extra `args` each); yields their base URLs."""
-    procs, bases = [], []
+def servers(url: str, count: int, env: dict | None = None, workers: int = 1, timeout: float = 120):
+    """`count` emulator servers on one database (each `workers` processes on one port); yields their base URLs."""
     environment = {**os.environ, "SC_EMULATOR_WEBHOOK_PROBE": "false", **(env or {})}
+    started = []
     try:
         for _ in range(count):
-            port = free_port()
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port), "--database", url,
-                 "--log-level", "warning", *(args or [])], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-            bases.append(f"http://127.0.0.1:{port}")
-        for proc, base in zip(procs, bases):
-            wait_healthy(base, proc, timeout)
-        yield bases
+            started.append(live.start(url, environment, workers=workers, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE))
+        for process, base in started:
+            live.wait_ready(process, base, f"{base} did not start", timeout)
+        yield [base for _, base in started]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def wait_healthy(base: str, proc: subprocess.Popen | None = None, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode(errors='replace')}")
-        try:
-            if httpx.get(f"{base}/_emulator/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{base} not healthy after {timeout}s")
+        for process, _ in started:
+            live.stop(process)

@@ -6,7 +6,6 @@ parameters for list actions. Every answer is compared with the documented envelo
 import hashlib
 import hmac
 import json
-import os
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -17,7 +16,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from . import live
+from sendcloud_emulator.pytest_plugin import EmulatorServer
+from sendcloud_emulator.settings import Settings
+
 from .receiver import Receiver
 
 pytestmark = pytest.mark.xdist_group("client_scenarios")
@@ -34,19 +35,13 @@ CAPTURED = [json.loads(line) for line in
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One real server for the module: default settings (zh, Asia/Shanghai, webhook probe on)."""
+    """One real server for the module: default settings (zh, Asia/Shanghai, webhook probe on),
+    whatever SC_EMULATOR_* the environment holds."""
     db = tmp_path_factory.mktemp("client") / "emulator.db"
-    env = {**os.environ, "SC_EMULATOR_WEBHOOK_RETRY_SCALE": "0.001", "SC_EMULATOR_LOG_LEVEL": "warning"}
-    for name in ("SC_EMULATOR_LANG", "SC_EMULATOR_TIMEZONE", "SC_EMULATOR_WEBHOOK_PROBE", "SC_EMULATOR_ADMIN_TOKEN",
-                 "SC_EMULATOR_FIXTURES"):
-        env.pop(name, None)
-    process, base = live.start(f"sqlite:///{db}", env)
-    try:
-        live.wait_ready(process, base)
-        with httpx.Client(base_url=base, timeout=30) as http:
-            yield http
-    finally:
-        live.stop(process)
+    defaults = {name: field.default for name, field in Settings.model_fields.items()}
+    settings = Settings(**{**defaults, "database_url": f"sqlite:///{db}", "webhook_retry_scale": 0.001})
+    with EmulatorServer(settings) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http
 
 
 def _text(value) -> str:

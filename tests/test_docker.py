@@ -13,6 +13,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -24,7 +25,6 @@ import httpx
 import pytest
 import yaml
 
-from .pg import free_port
 from .readme import ROOT, snippet
 
 
@@ -139,7 +139,11 @@ def test_the_image_build_and_commands_serve_the_default_account(image_venv, tmp_
     env = {k: v for k, v in os.environ.items() if not k.startswith("SC_EMULATOR_")}
     data = tmp_path / "data"
     data.mkdir()
-    port = free_port()
+    # The image's own CMD reads SC_EMULATOR_PORT, so the port is chosen here and freed for it (the
+    # other live servers get their socket bound once and handed over; a command line cannot take one).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     for key, value in image_env(final).items():
         env[key] = value.replace("$PATH", env["PATH"]).replace("/opt/venv", str(image_venv)).replace("/data", str(data))
     env["SC_EMULATOR_PORT"] = str(port)

@@ -6,8 +6,9 @@ import json
 import httpx
 import pytest
 
+from sendcloud_emulator.pytest_plugin import EmulatorServer
 from tests.conftest import make_settings
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, LiveServer, _need_browser
+from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _need_browser
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.xdist_group("browser")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _need_browser()
-    with LiveServer(make_settings(tmp_path_factory, lang="en")) as live:
+    with EmulatorServer(make_settings(tmp_path_factory, lang="en")) as live:
         yield live
 
 

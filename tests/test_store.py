@@ -79,7 +79,7 @@ def test_two_server_processes_keep_caps_and_sequences(url):
 def test_serve_workers_keep_caps_and_sequences(tmp_path, workers):
     """The same races against `serve --workers N` (one port, N processes on one PostgreSQL database)."""
     with database("postgresql", tmp_path) as pg_url:
-        with servers(pg_url, 1, args=["--workers", str(workers)], timeout=600) as bases:
+        with servers(pg_url, 1, workers=workers, timeout=600) as bases:
             _race(bases * 2)
 
 

@@ -7,22 +7,18 @@ Screenshots go to $SC_UI_SCREENSHOTS (scripts/screenshots sets docs/screenshots)
 """
 
 import os
-import socket
-import threading
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # _need_browser() reports it
     expect = None
 
-from sendcloud_emulator.app import create_app
+from sendcloud_emulator.pytest_plugin import EmulatorServer
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -49,37 +45,10 @@ def _need_browser():
     pytest.skip(f"BROWSER TESTS SKIPPED: {problem}")
 
 
-class LiveServer:
-    """The emulator under a real uvicorn, on a free loopback port, in a background thread."""
-
-    def __init__(self, settings):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the UI test server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _need_browser()
-    with LiveServer(make_settings(tmp_path_factory, lang="zh")) as live:
+    with EmulatorServer(make_settings(tmp_path_factory, lang="zh")) as live:
         yield live
 
 
