@@ -16,7 +16,7 @@ from starlette.routing import Match, Route
 from . import __version__, fixtures, webhook_worker
 from .chaos import Faults, RateLimiter
 from .codes import ApiError
-from .context import Ctx, Reply
+from .context import Ctx, Door, Reply
 from .domain import clock
 from .domain.accounts import authenticate
 from .domain.webhook import OwnAddresses
@@ -29,12 +29,15 @@ from .protocol.params import Params
 from .routes import ACTION_INDEX, Action, control_routers
 from .settings import Settings
 from .store.db import Store
+from .v1 import door as v1door
+from .v1 import wire as v1wire
 
 log = logging.getLogger("sendcloud_emulator")
 MAIL_SENDS = {"send", "sendtemplate", "sendcalendar"}
 DESCRIPTION = ("A local, offline emulator of the SendCloud email API v2. Every `/apiv2` action answers HTTP 200 "
                "with the envelope `{result, statusCode, message, info}`; each operation lists its parameters in "
-               "validation order and the codes it can answer. `/_emulator` is the emulator's own control API. "
+               "validation order and the codes it can answer. `/webapi` (tag webapi (v1)) is the legacy v1 WEBAPI "
+               "onto the same actions. `/_emulator` is the emulator's own control API. "
                "Reference: docs/api.md and docs/control-api.md in the repository.")
 
 
@@ -109,11 +112,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One catch-all route for every method, so that the routing answers of docs/api.md §1.1 (404, 405)
     # are SendCloud envelopes, never Starlette's pages or slash redirects.
     app.router.routes.append(Route("/apiv2/{rest:path}", _AnyMethod(apiv2), include_in_schema=False))
+    # The legacy v1 WEBAPI (v1.md): its own wire format onto the same pipeline and handlers.
+    webapi = v1door.endpoint(services, run_action, execute, run_declared, read_capped)
+    app.router.routes.append(Route("/webapi/{rest:path}", _AnyMethod(webapi), include_in_schema=False))
 
     @app.exception_handler(StarletteHTTPException)
     async def _routing_answers(request: Request, exc: StarletteHTTPException):
         # Unknown routes outside /_emulator (the legacy /webapi, /smsapi, ...) get the envelope 404.
         if exc.status_code == 404 and exc.detail == "Not Found" and not request.url.path.startswith("/_emulator"):
+            if request.url.path == "/webapi":
+                return v1wire.http_failure(404)
             return http_envelope(404)
         if exc.status_code == 405:  # Starlette names only the first route of the path; name them all
             exc.headers = {**(exc.headers or {}), "Allow": ", ".join(_allowed_methods(request))}
@@ -200,22 +208,31 @@ def run_declared(entry: Action, ctx: Ctx):
     return result
 
 
-async def run_action(services: Services, entry: Action, params: Params):
+def apiv2_door(lang: str) -> Door:
+    def answer(result):
+        if isinstance(result, Reply):
+            return envelope(result.code, result.info, lang=lang)
+        return envelope(200, result, lang=lang)
+
+    return Door("v2", run_declared, answer, lambda error: envelope(error.code, lang=lang, detail=error.detail))
+
+
+async def run_action(services: Services, entry: Action, params: Params, door: Door | None = None):
     """docs/api.md §1.6. With fault rules active, or for an action that prepares slow work, steps 2–4
     (authentication, rate limit, fault) run first in a short read; a fault's latency and the
     action's `prepare` (a webhook probe) then wait on the event loop, holding no worker thread and
     no lock, before the action's own transaction."""
-    lang = services.settings.lang
+    door = door or apiv2_door(services.settings.lang)
     try:
         api_user = await run_in_threadpool(admit, services, params)
         await services.faults.apply(entry.module, entry.action, api_user)
         prepared = await entry.prepare(services, params) if entry.prepare is not None else {}
     except ApiError as error:
-        return envelope(error.code, lang=lang, detail=error.detail)
+        return door.fail(error)
     except Exception:
         log.exception("internal error before %s/%s", entry.module, entry.action)
-        return envelope(501, lang=lang)
-    return await run_in_threadpool(execute, services, entry, params, True, prepared)
+        return door.fail(ApiError(501))
+    return await run_in_threadpool(execute, services, entry, params, True, prepared, door)
 
 
 def admit(services: Services, params: Params) -> str:
@@ -228,11 +245,11 @@ def admit(services: Services, params: Params) -> str:
 
 
 def execute(services: Services, entry: Action, params: Params, admitted: bool = False,
-            prepared: dict | None = None):
+            prepared: dict | None = None, door: Door | None = None):
     """Steps 2–6 of docs/api.md §1.6 in one transaction: a failed request stores nothing.
     `admitted`: steps 2–4 already ran (run_action), only authentication is read again."""
     settings, store = services.settings, services.store
-    lang = settings.lang
+    door = door or apiv2_door(settings.lang)
     ctx = None
     try:
         with store.session(write=entry.writes) as session:
@@ -244,18 +261,17 @@ def execute(services: Services, entry: Action, params: Params, admitted: bool = 
                 store.lock_account(session, account.id)
                 session.refresh(account)
             ctx = Ctx(store=store, session=session, settings=settings, params=params, account=account,
-                      api_user=api_user, now=now, services=services, prepared=prepared or {})
-            result = run_declared(entry, ctx)
+                      api_user=api_user, now=now, services=services, prepared=prepared or {},
+                      source=door.source)
+            result = door.run(entry, ctx)
     except ApiError as error:
-        return envelope(error.code, lang=lang, detail=error.detail)
+        return door.fail(error)
     except Exception:  # never a 500: an internal fault is statusCode 501 and nothing is stored
         log.exception("internal error in %s/%s", entry.module, entry.action)
-        return envelope(501, lang=lang)
+        return door.fail(ApiError(501))
     for callback in ctx.after_commit:
         try:
             callback()
         except Exception:
             log.exception("after-commit callback failed in %s/%s", entry.module, entry.action)
-    if isinstance(result, Reply):
-        return envelope(result.code, result.info, lang=lang)
-    return envelope(200, result, lang=lang)
+    return door.answer(result)

@@ -51,3 +51,14 @@ class Reply:
 
     code: int
     info: dict
+
+
+@dataclass(frozen=True)
+class Door:
+    """How one door runs an action inside the pipeline and answers: /apiv2's envelope by default
+    (app.apiv2_door); the v1 door runs its twin with its own reads and answers its own shapes."""
+
+    source: str  # marks the mails the request stores
+    run: Callable  # (entry, ctx) → result, inside the transaction
+    answer: Callable  # (result) → Response
+    fail: Callable  # (ApiError) → Response

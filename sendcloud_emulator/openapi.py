@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from .codes import catalogue
 from .protocol.declaration import Param
-from .routes import ACTIONS
+from .routes import ACTION_INDEX, ACTIONS, WEBAPI_ACTIONS
 
 CREDENTIALS = (
     Param("apiUser", "string", "The API_USER name (checked first: 40005).", required=True, codes=(40005,),
@@ -113,13 +113,18 @@ def action_operation(entry, method: str) -> dict:
         "responses": {"200": {"description": "The SendCloud envelope; statusCode carries the outcome.",
                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}},
     }
+    operation.update(inputs(params, method))
+    return operation
+
+
+def inputs(params: tuple[Param, ...], method: str) -> dict:
+    """An operation's parameters: the query for GET, else a form or multipart body."""
     if method == "GET":
-        operation["parameters"] = [
+        return {"parameters": [
             {"name": p.name, "in": "query", "required": p.required, "description": param_notes(p),
              "schema": param_schema(p)}
             for p in params if p.type != "binary"
-        ]
-        return operation
+        ]}
     content = {}
     has_files = any(p.type == "binary" for p in params)
     for media in (("multipart/form-data", "application/x-www-form-urlencoded") if has_files
@@ -130,8 +135,7 @@ def action_operation(entry, method: str) -> dict:
             "properties": {p.name: {**param_schema(p), "description": param_notes(p)} for p in shown},
             "required": [p.name for p in shown if p.required],
         }}
-    operation["requestBody"] = {"required": True, "content": content}
-    return operation
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def build_openapi(app: FastAPI) -> dict:
@@ -145,6 +149,7 @@ def build_openapi(app: FastAPI) -> dict:
         for method in entry.methods:
             path[method.lower()] = action_operation(entry, method)
     _control_errors(schema)
+    add_webapi(schema)
     app.openapi_schema = schema
     return schema
 
@@ -178,3 +183,68 @@ def _control_errors(schema: dict) -> None:
     for name in ("HTTPValidationError", "ValidationError"):
         if name in schemas and name not in str(schema.get("paths")):
             del schemas[name]
+
+
+# the legacy /webapi door (v1.md): each v1 parameter is documented by its v2 twin's row -----------------
+V1_CREDENTIALS = (
+    Param("api_user", "string", "The API_USER name; missing or blank: `api_user and api_key can not be null !`.",
+          required=True, codes=(40005,), example="demo_trigger"),
+    Param("api_key", "string", "The API_USER's key.", required=True, codes=(40005,), example="demoTriggerKey01"),
+)
+# v1 parameters that no v2 twin reads
+V1_ONLY = {
+    "upsert": Param("upsert", "boolean", "true: existing members get name and vars replaced; false: the call "
+                    "fails (`member address already exists`); not a bool: `invalid upsert format`.",
+                    default="false", blank_absent=True),
+    "labelName": Param("labelName", "string", "Looked up exactly (case-sensitive) when labelId is not sent.",
+                       codes=(40104, 40105, 40106)),
+}
+V1_REPLY = {
+    "type": "object",
+    "properties": {"message": {"type": "string", "enum": ["success", "error"]},
+                   "errors": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1}},
+    "required": ["message"],
+    "description": "success: the payload keys of v1.md §5 follow `message`; error: one string in `errors`",
+}
+
+
+def v1_params(entry) -> tuple[Param, ...]:
+    """The v1 action's parameters in check order, each the twin's row under its v1 name."""
+    decl = entry.decl
+    declaration = ACTION_INDEX[tuple(n.lower() for n in decl.twin)].handler.declaration if decl.twin else None
+    defaults = dict(decl.defaults)
+    found = []
+    for v1, v2 in decl.params:
+        row = declaration.get(v2) if declaration is not None else None
+        if row is None:
+            found.append(V1_ONLY.get(v1) or Param(v1, "string", "A v1 parameter."))
+            continue
+        what = "every file part, whatever its name, is an attachment" if row.type == "binary" else f"v2 `{v2}`"
+        found.append(row.but(name=v1, description=f"{row.description.rstrip('.')} ({what}).",
+                             default=defaults.get(v2, row.default), example=None))
+    return V1_CREDENTIALS + tuple(found)
+
+
+def add_webapi(schema: dict) -> None:
+    """The /webapi routes, from the same declarations the door runs (routes.WEBAPI_ACTIONS)."""
+    schema["components"]["schemas"]["V1Reply"] = V1_REPLY
+    for entry in WEBAPI_ACTIONS:
+        decl = entry.decl
+        if decl.twin is None:
+            description = "No v2 twin: a fixed answer."
+        else:
+            description = (f"The v1 twin of {decl.twin[0]}/{decl.twin[1]}: its rules and check order under the v1 "
+                           "parameter names below, answered in the v1 shape; business errors are HTTP 200 with "
+                           "the first failing check's English text.")
+        path = schema["paths"].setdefault(f"/webapi/{entry.module}.{entry.action}.json", {})
+        for method in entry.methods:
+            operation = {
+                "tags": ["webapi (v1)"],
+                "summary": entry.name,
+                "description": description,
+                "operationId": f"webapi_{entry.module}_{entry.action}_{method.lower()}",
+                "responses": {"200": {"description": "The v1 reply.",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V1Reply"}}}}},
+            }
+            operation.update(inputs(v1_params(entry), method))
+            path[method.lower()] = operation

@@ -1,4 +1,5 @@
-"""Every route of the emulator in one place: the SendCloud actions and the /_emulator routers."""
+"""Every route of the emulator in one place: the SendCloud actions (/apiv2 and the legacy /webapi)
+and the /_emulator routers."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,6 +8,8 @@ from .actions import account, addresslist, label, mail, template
 from .actions import stats as stat_actions
 from .actions import suppression as suppression_actions
 from .actions import webhook as webhook_actions
+from .v1 import actions as v1
+from .v1.wire import Decl
 
 GET_POST = ("GET", "POST")
 POST = ("POST",)
@@ -74,6 +77,59 @@ ACTIONS: list[Action] = [
 ]
 
 ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower()): a for a in ACTIONS}
+
+
+@dataclass(frozen=True)
+class WebapiAction:
+    """A v1 action served as `/webapi/<module>.<action>.json` (v1.md §1); `decl` names its v2 twin."""
+
+    module: str  # as documented; matching is case-insensitive
+    action: str
+    decl: Decl
+    methods: tuple[str, ...] = GET_POST
+
+    @property
+    def name(self) -> str:
+        return f"{self.module}.{self.action}"
+
+
+WEBAPI_ACTIONS: list[WebapiAction] = [
+    WebapiAction("mail", "send", v1.MAIL_SEND),
+    WebapiAction("mail", "send_template", v1.MAIL_SEND_TEMPLATE, methods=POST),
+    WebapiAction("template", "get", v1.TEMPLATE_GET),
+    WebapiAction("template", "add", v1.TEMPLATE_ADD),
+    WebapiAction("template", "update", v1.TEMPLATE_UPDATE),
+    WebapiAction("template", "delete", v1.TEMPLATE_DELETE),
+    WebapiAction("list", "get", v1.LIST_GET),
+    WebapiAction("list", "create", v1.LIST_CREATE),
+    WebapiAction("list", "update", v1.LIST_UPDATE),
+    WebapiAction("list", "delete", v1.LIST_DELETE),
+    WebapiAction("list_member", "get", v1.LIST_MEMBER_GET),
+    WebapiAction("list_member", "add", v1.LIST_MEMBER_ADD),
+    WebapiAction("list_member", "update", v1.LIST_MEMBER_UPDATE),
+    WebapiAction("list_member", "delete", v1.LIST_MEMBER_DELETE),
+    WebapiAction("label", "list", v1.LABEL_LIST),
+    WebapiAction("label", "get", v1.LABEL_GET),
+    WebapiAction("label", "create", v1.LABEL_CREATE),
+    WebapiAction("label", "update", v1.LABEL_UPDATE),
+    WebapiAction("label", "delete", v1.LABEL_DELETE),
+    WebapiAction("stats", "get", v1.STATS_GET),
+    WebapiAction("statsHour", "get", v1.STATS_HOUR_GET),
+    WebapiAction("invalidStat", "get", v1.INVALID_STAT_GET),
+    WebapiAction("bounces", "get", v1.BOUNCES_GET),
+    WebapiAction("bounces", "delete", v1.BOUNCES_DELETE),
+    WebapiAction("bounces", "count", v1.BOUNCES_COUNT),
+    WebapiAction("unsubscribes", "get", v1.UNSUBSCRIBES_GET),
+    WebapiAction("unsubscribes", "add", v1.UNSUBSCRIBES_ADD),
+    WebapiAction("unsubscribes", "delete", v1.UNSUBSCRIBES_DELETE),
+    WebapiAction("spamReported", "get", v1.SPAM_REPORTED_GET),
+    WebapiAction("userinfo", "get", v1.USERINFO_GET),
+    WebapiAction("apiUser", "list", v1.API_USER_LIST),
+    WebapiAction("domain", "list", v1.DOMAIN_LIST),
+    WebapiAction("queueStatus", "get", v1.QUEUE_STATUS_GET),
+]
+
+WEBAPI_INDEX: dict[str, WebapiAction] = {a.name.lower(): a for a in WEBAPI_ACTIONS}
 
 
 def control_routers() -> list:

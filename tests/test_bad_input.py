@@ -182,7 +182,7 @@ def test_an_internal_error_is_501_and_stores_nothing(baseline, monkeypatch):
     def broken_view(ctx, label):
         raise RuntimeError("boom after the insert")
 
-    monkeypatch.setattr(label_actions, "_view", broken_view)
+    monkeypatch.setattr(label_actions, "view", broken_view)
     r = api.client.post("/apiv2/label/add", data={**api.creds(), "labelName": "half-done"})
     assert r.status_code == 200
     assert r.json() == {"result": False, "statusCode": 501, "message": r.json()["message"], "info": {}}

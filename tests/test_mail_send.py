@@ -333,18 +333,23 @@ def test_attachments_and_inline_images(api, client):
 
 def raw_multipart(api: Api, fields: dict, parts: list[tuple[str, str, bytes]]) -> int:
     """Post a hand-made multipart body (file parts as (name, filename, data)), e.g. with filename=""."""
+    content, headers = multipart_body({**api.creds(), **fields}, parts)
+    response = api.client.post("/apiv2/mail/send", content=content, headers=headers)
+    return response.json()["statusCode"]
+
+
+def multipart_body(fields: dict, parts: list[tuple[str, str, bytes]]) -> tuple[bytes, dict]:
+    """A multipart body made by hand (any filename, even ""), and its Content-Type header."""
     boundary = "b0undary42"
     chunks = []
-    for name, value in {**api.creds(), **fields}.items():
+    for name, value in fields.items():
         chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, filename, data in parts:
         head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
                 "Content-Type: application/octet-stream\r\n\r\n")
         chunks.append(head.encode() + data + b"\r\n")
     chunks.append(f"--{boundary}--\r\n".encode())
-    response = api.client.post("/apiv2/mail/send", content=b"".join(chunks),
-                               headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    return response.json()["statusCode"]
+    return b"".join(chunks), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
 def test_file_faults(api):

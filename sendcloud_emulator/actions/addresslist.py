@@ -197,15 +197,20 @@ def member_get(ctx: Ctx) -> dict:
     return {"dataList": [_member_view(ctx, found, r) for r in rows], "count": len(rows), "total": len(rows)}
 
 
-@declare(ADDRESS, MEMBERS, NAMES, VARS)
-def member_add(ctx: Ctx) -> dict:
-    """Add members; an existing member gets its name and vars replaced."""
+def member_add_params(ctx: Ctx) -> tuple[lists.AddressList, list[tuple[str, str, str]]]:
+    """addressmember/add's rows in order → the list and its (member, name, vars) entries."""
     found = _list(ctx)
     members = _members(ctx)
     names = _names(ctx, len(members)) or [""] * len(members)
     member_vars = _vars(ctx, len(members)) or [""] * len(members)
-    count = lists.add_members(ctx.session, found, list(zip(members, names, member_vars, strict=True)), ctx.now)
-    return {"count": count}
+    return found, list(zip(members, names, member_vars, strict=True))
+
+
+@declare(ADDRESS, MEMBERS, NAMES, VARS)
+def member_add(ctx: Ctx) -> dict:
+    """Add members; an existing member gets its name and vars replaced."""
+    found, entries = member_add_params(ctx)
+    return {"count": lists.add_members(ctx.session, found, entries, ctx.now)}
 
 
 @declare(ADDRESS, MEMBERS, NEW_MEMBERS, NAMES, VARS)

@@ -13,7 +13,7 @@ QUERY = Param("query", "string", "Keep labels whose name contains this, case-ins
               codes=(40111, 40112))
 
 
-def _view(ctx: Ctx, label: labels.Label) -> dict:
+def view(ctx: Ctx, label: labels.Label) -> dict:
     return {"labelId": label.id, "labelName": label.name, "gmtCreated": ctx.fmt(label.created_at),
             "gmtUpdated": ctx.fmt(label.updated_at)}
 
@@ -23,7 +23,7 @@ def _label(ctx: Ctx) -> labels.Label:
     return labels.get(ctx.session, ctx.account.id, label_id)
 
 
-def _name(ctx: Ctx) -> str:
+def label_name(ctx: Ctx) -> str:
     return ctx.params.text("labelName", required=True, empty=40104, invalid=40105, line=True, max_len=255)
 
 
@@ -33,27 +33,27 @@ def list_(ctx: Ctx) -> dict:
     query = ctx.params.text("query", empty=40111, invalid=40112, line=True, max_len=255)
     start, limit = ctx.params.paging()
     rows, total = labels.search(ctx.session, ctx.account.id, query, start, limit)
-    return {"dataList": [_view(ctx, r) for r in rows], "count": len(rows), "total": total}
+    return {"dataList": [view(ctx, r) for r in rows], "count": len(rows), "total": total}
 
 
 @declare(LABEL_ID)
 def get(ctx: Ctx) -> dict:
     """One label."""
-    return {"data": _view(ctx, _label(ctx))}
+    return {"data": view(ctx, _label(ctx))}
 
 
 @declare(LABEL_NAME)
 def add(ctx: Ctx) -> dict:
     """Create a label."""
-    label = labels.add(ctx.store, ctx.session, ctx.account.id, _name(ctx), ctx.now)
-    return {"data": _view(ctx, label)}
+    label = labels.add(ctx.store, ctx.session, ctx.account.id, label_name(ctx), ctx.now)
+    return {"data": view(ctx, label)}
 
 
 @declare(LABEL_ID, LABEL_NAME)
 def update(ctx: Ctx) -> dict:
     """Rename a label."""
     label = _label(ctx)
-    labels.rename(ctx.session, label, _name(ctx), ctx.now)
+    labels.rename(ctx.session, label, label_name(ctx), ctx.now)
     return {"count": 1}
 
 

@@ -41,6 +41,14 @@ def by_name(session: Session, account_id: int, name: str) -> Label | None:
     return session.exec(select(Label).where(Label.account_id == account_id, Label.name == name)).first()
 
 
+def get_by_name(session: Session, account_id: int, name: str) -> Label:
+    """The label named exactly `name` (case-sensitive), else 40106 as for an unknown id."""
+    label = by_name(session, account_id, name)
+    if label is None:
+        raise ApiError(40106)
+    return label
+
+
 def search(session: Session, account_id: int, query: str | None, start: int, limit: int) -> tuple[list[Label], int]:
     """Oldest first; `query` is a case-insensitive substring (Unicode-aware, so matched here)."""
     where = [Label.account_id == account_id]

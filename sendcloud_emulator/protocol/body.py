@@ -45,8 +45,9 @@ def _urlencoded(raw: bytes | str, charset: str) -> dict[str, list[str]]:
     return fields
 
 
-def parse_multipart(raw: bytes, content_type: str) -> tuple[dict[str, list[str]], dict[str, list[FilePart]]]:
-    """Text parts become parameters; file parts are kept only under the two file names."""
+def parse_multipart(raw: bytes, content_type: str, file_fields: tuple[str, ...] | None = FILE_FIELDS,
+                    ) -> tuple[dict[str, list[str]], dict[str, list[FilePart]]]:
+    """Text parts become parameters; file parts are kept only under `file_fields` (None: every name)."""
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + raw)
     fields: dict[str, list[str]] = {}
@@ -65,7 +66,7 @@ def parse_multipart(raw: bytes, content_type: str) -> tuple[dict[str, list[str]]
         filename = part.get_param("filename", header="content-disposition")
         data = part.get_payload(decode=True) or b""
         if filename is not None:
-            if name in FILE_FIELDS:
+            if file_fields is None or name in file_fields:
                 # an RFC 2231 name in utf-7 can hold a lone surrogate: no storable text
                 filename = values.without_surrogates(email.utils.collapse_rfc2231_value(filename))
                 ctype = part.get_content_type() if part.get("Content-Type") else "application/octet-stream"
@@ -88,14 +89,15 @@ def _utf8_headers(part) -> None:
             part.replace_header(key, value.encode("ascii", "surrogateescape").decode("utf-8", "replace"))
 
 
-def build_params(query_string: bytes, content_type: str, body: bytes) -> Params:
+def build_params(query_string: bytes, content_type: str, body: bytes,
+                 file_fields: tuple[str, ...] | None = FILE_FIELDS) -> Params:
     query = parse_urlencoded(query_string, "utf-8")
     media = content_type.split(";")[0].strip().lower()
     if media == "application/x-www-form-urlencoded":
         return Params.merge(query, parse_urlencoded(body, _charset(content_type)))
     if media == "multipart/form-data":
         try:
-            fields, files = parse_multipart(body, content_type)
+            fields, files = parse_multipart(body, content_type, file_fields)
         except Exception:  # a body that cannot be parsed yields no parameters (docs/decisions.md)
             fields, files = {}, {}
         return Params.merge(query, fields, files)
