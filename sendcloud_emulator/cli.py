@@ -50,6 +50,19 @@ def _store(database: str | None):
     return store
 
 
+def _valid_settings(settings_class):
+    """The settings, or one line per refused value (e.g. an unknown SC_EMULATOR_TIMEZONE) and exit 2."""
+    from pydantic import ValidationError
+
+    try:
+        return settings_class()
+    except ValidationError as error:
+        for item in error.errors():
+            name = "SC_EMULATOR_" + "_".join(str(x) for x in item["loc"]).upper()
+            typer.echo(f"sendcloud-emulator: {name}: {item['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, envvar="SC_EMULATOR_HOST", show_default=False,
@@ -77,7 +90,7 @@ def serve(
                         ("FIXTURES", fixtures), ("LOG_LEVEL", log_level)):
         if value is not None:
             os.environ[f"SC_EMULATOR_{name}"] = str(value)
-    settings = Settings()
+    settings = _valid_settings(Settings)
     if workers > 1 and make_url(settings.database_url).get_backend_name() != "postgresql":
         # SQLite serialises every write of the file: more processes only add lock waits
         typer.echo("--workers > 1 needs PostgreSQL (SC_EMULATOR_DATABASE_URL=postgresql+psycopg://...): "
@@ -86,7 +99,14 @@ def serve(
     if workers > 1 and reload:
         typer.echo("--workers and --reload cannot be combined", err=True)
         raise typer.Exit(2)
+    from . import preflight
     from .slow_clients import HeaderTimeoutProtocol
+
+    try:  # one line naming the problem and its fix, before anything is loaded (port first)
+        preflight.run(settings)
+    except preflight.Refused as refused:
+        typer.echo(f"sendcloud-emulator: {refused}", err=True)
+        raise typer.Exit(2) from None
 
     uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port,
                 reload=reload, log_level=settings.log_level.lower(), workers=workers, http=HeaderTimeoutProtocol)
