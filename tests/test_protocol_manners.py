@@ -5,6 +5,8 @@ timeout for slow clients."""
 import os
 import re
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -73,10 +75,14 @@ def test_openapi_documents_the_control_apis_real_4xx(client):
 def test_a_client_too_slow_with_its_headers_is_disconnected(tmp_path):
     env = {**os.environ, "SC_EMULATOR_WEBHOOK_PROBE": "false", "SC_EMULATOR_LOG_LEVEL": "warning",
            "SC_EMULATOR_HEADER_TIMEOUT": "1"}
-    process, base = live.start(f"sqlite:///{tmp_path / 'emulator.db'}", env)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port),
+                                "--database", f"sqlite:///{tmp_path / 'emulator.db'}"], env=env)
     try:
         live.wait_ready(process, base)
-        port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=30) as slow, \
                 socket.create_connection(("127.0.0.1", port), timeout=30) as silent:
             slow.sendall(b"GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never ends its headers

@@ -10,7 +10,11 @@ import pytest
 
 from sendcloud_emulator import preflight
 
-from . import live
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def serve(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -43,12 +47,12 @@ def test_a_port_in_use_is_one_line_and_nothing_is_loaded(tmp_path):
 def test_a_database_directory_that_cannot_be_made(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    line = one_line(serve("--port", str(live.free_port()), "--database", f"sqlite:///{blocker}/sub/emulator.db"))
+    line = one_line(serve("--port", str(free_port()), "--database", f"sqlite:///{blocker}/sub/emulator.db"))
     assert str(blocker) in line and "--database" in line
 
 
 def test_a_database_path_that_is_a_directory(tmp_path):
-    line = one_line(serve("--port", str(live.free_port()), "--database", f"sqlite:///{tmp_path}"))
+    line = one_line(serve("--port", str(free_port()), "--database", f"sqlite:///{tmp_path}"))
     assert str(tmp_path) in line and "--database" in line
 
 
@@ -57,13 +61,13 @@ def test_a_database_file_that_cannot_be_written(tmp_path):
     db = tmp_path / "emulator.db"
     db.write_bytes(b"")
     db.chmod(0o444)
-    line = one_line(serve("--port", str(live.free_port()), "--database", f"sqlite:///{db}"))
+    line = one_line(serve("--port", str(free_port()), "--database", f"sqlite:///{db}"))
     assert str(db) in line and "cannot be written" in line
 
 
 def test_an_unreachable_postgresql(tmp_path):
-    port = live.free_port()  # nothing listens there
-    line = one_line(serve("--port", str(live.free_port()), "--database",
+    port = free_port()  # nothing listens there
+    line = one_line(serve("--port", str(free_port()), "--database",
                           f"postgresql+psycopg://postgres@127.0.0.1:{port}/test"))
     assert f"127.0.0.1:{port}/test" in line and "PostgreSQL" in line and "--database" in line
 
@@ -77,7 +81,7 @@ def test_a_missing_or_invalid_fixtures_file(tmp_path, content, words):
     if content is not None:
         fixtures.write_text(content)
     db = tmp_path / "made" / "emulator.db"
-    line = one_line(serve("--port", str(live.free_port()), "--database", f"sqlite:///{db}",
+    line = one_line(serve("--port", str(free_port()), "--database", f"sqlite:///{db}",
                           "--fixtures", str(fixtures)))
     assert str(fixtures) in line and words in line and "--fixtures" in line
     assert db.parent.is_dir() and not db.exists()  # the missing directory is made; nothing is loaded
@@ -90,7 +94,7 @@ def test_a_missing_directory_that_can_be_made_is_made(tmp_path):
 
 
 def test_an_unknown_time_zone_is_one_line(tmp_path):
-    env_run = subprocess.run([sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(live.free_port())],
+    env_run = subprocess.run([sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(free_port())],
                              capture_output=True, text=True, timeout=180,
                              env={**os.environ, "SC_EMULATOR_TIMEZONE": "Mars/Olympus"})
     line = one_line(env_run)

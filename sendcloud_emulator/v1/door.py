@@ -62,9 +62,15 @@ def endpoint(services, run_action, execute, run_declared, read_capped):
                 if params is None:
                     return failure(NOT_NULL)
                 target, door = plan(entry, params, run_declared)
+                if target.prepare is not None:  # slow work (a webhook probe) waits outside the transaction
+                    return target, door, params
                 return execute(services, target, params, False, None, door)
 
-            return await run_in_threadpool(now)
+            answer = await run_in_threadpool(now)
+            if not isinstance(answer, tuple):
+                return answer
+            target, door, params = answer
+            return await run_action(services, target, params, door)
         params = await run_in_threadpool(read)
         if params is None:
             return failure(NOT_NULL)
