@@ -80,7 +80,6 @@ def serve(
                                 help="Server processes sharing the port (PostgreSQL only: SQLite takes one)."),
 ) -> None:
     """Serve the SendCloud API (/apiv2) and the control API (/_emulator) over HTTP."""
-    import uvicorn
     from sqlalchemy.engine import make_url
 
     from .settings import Settings
@@ -100,7 +99,6 @@ def serve(
         typer.echo("--workers and --reload cannot be combined", err=True)
         raise typer.Exit(2)
     from . import preflight
-    from .slow_clients import HeaderTimeoutProtocol
 
     try:  # one line naming the problem and its fix, before anything is loaded (port first)
         preflight.run(settings)
@@ -108,7 +106,17 @@ def serve(
         typer.echo(f"sendcloud-emulator: {refused}", err=True)
         raise typer.Exit(2) from None
 
-    uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port,
+    run_server(settings, workers=workers, reload=reload)
+
+
+def run_server(settings, workers: int = 1, reload: bool = False, fd: int | None = None) -> None:
+    """uvicorn serving the app as `serve` does; `fd` serves an already bound socket instead of
+    binding host:port (the tests bind a port once and hand the socket to a server process)."""
+    import uvicorn
+
+    from .slow_clients import HeaderTimeoutProtocol
+
+    uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port, fd=fd,
                 reload=reload, log_level=settings.log_level.lower(), workers=workers, http=HeaderTimeoutProtocol)
 
 

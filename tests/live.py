@@ -1,8 +1,9 @@
 """Emulator server processes, for the tests that need more than one process on one database (an
 in-process server is the plugin's `EmulatorServer`): start one, wait for its health check, stop it.
 
-The port is chosen by binding a socket here once and handing that very socket to the child (uvicorn
-`--fd`), so no other process can take the port between choosing and listening.
+The port is chosen by binding a socket here once and handing that very socket to the child, which
+serves it the way `sendcloud-emulator serve` serves its port (`cli.run_server`), so no other process
+can take the port between choosing and listening.
 """
 
 import socket
@@ -21,8 +22,10 @@ def start(database: str, env: dict, workers: int = 1, **popen) -> tuple[subproce
         port = sock.getsockname()[1]
         env = {**env, "SC_EMULATOR_DATABASE_URL": database, "SC_EMULATOR_HOST": "127.0.0.1",
                "SC_EMULATOR_PORT": str(port)}
-        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "sendcloud_emulator.app:create_app",
-                                    "--fd", str(sock.fileno()), "--workers", str(workers), "--log-level", "warning"],
+        env.setdefault("SC_EMULATOR_LOG_LEVEL", "warning")
+        serve = ("import sys; from sendcloud_emulator.cli import run_server; from sendcloud_emulator.settings "
+                 "import Settings; run_server(Settings(), workers=int(sys.argv[1]), fd=int(sys.argv[2]))")
+        process = subprocess.Popen([sys.executable, "-c", serve, str(workers), str(sock.fileno())],
                                    env=env, pass_fds=(sock.fileno(),), **popen)
     return process, f"http://127.0.0.1:{port}"
 
