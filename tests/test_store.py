@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
 
 from sendcloud_emulator.app import create_app
 from sendcloud_emulator.settings import Settings
@@ -54,10 +56,17 @@ def test_next_id_never_repeats_under_threads(url):
 
 
 def test_schema_creation_is_idempotent(url):
+    """Creating the schema again keeps every table and every row (a restart on an existing database)."""
+    tables = list(SQLModel.metadata.tables)
+    rows = []
     for _ in range(2):
         store = Store(url)
         store.create_schema()
+        with store.session(write=True) as session:
+            rows.append(store.next_id(session, "idempotent", first=1))
+        assert set(tables) <= set(inspect(store.engine).get_table_names())
         store.engine.dispose()
+    assert rows == [1, 2]  # the first run's counter row survived the second create_schema
 
 
 HTTP = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=40))  # one client: no per-request set-up
