@@ -124,6 +124,8 @@ class Table:
     def add(self, name: str, **values) -> dict:
         row = {"name": name, **values}
         self.rows.append(row)
+        shown = ", ".join(f"{k}={fmt(v) if isinstance(v, float) else v}" for k, v in values.items())
+        print(f"  measured: {name}: {shown}", file=sys.stderr, flush=True)  # progress, before the tables
         return row
 
     def find(self, name: str) -> dict | None:
@@ -261,7 +263,7 @@ def run_moto(bench: Bench, table: Table, create: bool) -> None:
                     env={"AWS_DEFAULT_REGION": "us-east-1"})
     headers = {"Authorization": SES_AUTH, "X-Amz-Date": "20260101T000000Z"}
     try:
-        verified = httpx.post(server.base + "/", headers=headers, data={
+        verified = httpx.post(server.base + "/", headers=headers, timeout=120, data={
             "Action": "VerifyEmailIdentity", "EmailAddress": "bench@example.com", "Version": "2010-12-01"})
         assert verified.status_code == 200, verified.text[:300]
         body = urlencode({"Action": "SendEmail", "Version": "2010-12-01", "Source": "bench@example.com",
