@@ -123,20 +123,12 @@ class Store:
             # Several processes may start at once: one creates the tables, the others wait for it.
             with self.engine.begin() as connection:
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727274001)")
-                SQLModel.metadata.create_all(connection)
-                add_missing_columns(connection)
-                create_missing_indexes(connection)
-                for step in SCHEMA_STEPS:
-                    step(connection)
+                _build_schema(connection)
             return
         for attempt in range(20):  # several processes may start at once against one database
             try:
                 with self._write_engine.begin() as connection:
-                    SQLModel.metadata.create_all(connection)
-                    add_missing_columns(connection)
-                    create_missing_indexes(connection)
-                    for step in SCHEMA_STEPS:
-                        step(connection)
+                    _build_schema(connection)
                 return
             except OperationalError:
                 if attempt == 19:
@@ -190,6 +182,15 @@ class Store:
             ).bindparams(name=name, first=first)
         ).one()
         return int(row[0])
+
+
+def _build_schema(connection) -> None:
+    """Missing tables, columns and indexes, then the registered steps, in the caller's transaction."""
+    SQLModel.metadata.create_all(connection)
+    add_missing_columns(connection)
+    create_missing_indexes(connection)
+    for step in SCHEMA_STEPS:
+        step(connection)
 
 
 def add_missing_columns(connection) -> None:
