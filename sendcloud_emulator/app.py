@@ -28,6 +28,7 @@ from .protocol.envelope import envelope, http_envelope
 from .protocol.params import Params
 from .routes import ACTION_INDEX, Action, control_routers
 from .settings import Settings
+from .smtp import server as smtp_server
 from .store.db import Store
 from .v1 import door as v1door
 from .v1 import wire as v1wire
@@ -55,6 +56,8 @@ class Services:
     on_start: list = field(default_factory=list)
     on_stop: list = field(default_factory=list)
 
+    smtp: object | None = None  # the SMTP listener (smtp/server.py), set by create_app
+
     def load_fixtures(self) -> list[dict]:
         return fixtures.load(self.store, fixtures.read(self.settings.fixtures))
 
@@ -63,21 +66,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     store = Store(settings.database_url)
     services = Services(settings, store, own=OwnAddresses(settings.host, settings.port))
+    # The SMTP door (smtp.md) runs its sends through the same run_action/execute as /apiv2.
+    services.smtp = smtp_server.Listener(services, run_action, execute)
     webhook_worker.install(services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await run_in_threadpool(store.create_schema)
         loaded = await run_in_threadpool(services.load_fixtures)
+        await services.smtp.start()  # before the health check answers (smtp.md §1)
+        smtp = " ".join(f"{'smtp' if name == 'port' else name}={settings.host}:{port}"
+                        for name, port in services.smtp.ports.items() if port)
         for account in loaded:
-            log.warning("account %s: apiUser=%s apiKey=%s batchApiUser=%s batchApiKey=%s appKey=%s",
+            log.warning("account %s: apiUser=%s apiKey=%s batchApiUser=%s batchApiKey=%s appKey=%s%s",
                         account["userName"], account["apiUser"], account["apiKey"],
-                        account["batchApiUser"], account["batchApiKey"], account["appKey"])
+                        account["batchApiUser"], account["batchApiKey"], account["appKey"],
+                        f" {smtp}" if smtp else "")
         for start in services.on_start:
             await start()
         yield
         for stop in services.on_stop:
             await stop()
+        await services.smtp.stop()
         store.engine.dispose()
 
     # Swagger UI (/docs) and ReDoc (/redoc) from the assets fastapi-offline ships: no CDN needed.

@@ -14,6 +14,14 @@ from datetime import datetime
 from .codes import ApiError
 
 
+class FaultRaised(ApiError):
+    """The code a fault rule answers (an ApiError, so the HTTP doors answer it like any other)."""
+
+
+class RateLimited(ApiError):
+    """50001 from the per-account rate limit (SMTP answers it differently from a fault's 50001)."""
+
+
 @dataclass
 class FaultRule:
     module: str | None = None
@@ -67,7 +75,7 @@ class Faults:
         if rule.latencyMs:
             await asyncio.sleep(rule.latencyMs / 1000)
         if rule.statusCode is not None:
-            raise ApiError(rule.statusCode)
+            raise FaultRaised(rule.statusCode)
 
 
 @dataclass
@@ -91,7 +99,7 @@ class RateLimiter:
             while window and moment - window[0] >= self.window_seconds:
                 window.popleft()
             if len(window) >= limit:
-                raise ApiError(50001)
+                raise RateLimited(50001)
             window.append(moment)
 
     def clear(self, account_id: int | None = None) -> None:

@@ -78,15 +78,27 @@ def serve(
                                   help="Server log level: critical, error, warning, info, debug (default: info)."),
     workers: int = typer.Option(1, "--workers", envvar="SC_EMULATOR_WORKERS", min=1,
                                 help="Server processes sharing the port (PostgreSQL only: SQLite takes one)."),
+    smtp_port: int = typer.Option(None, "--smtp-port", envvar="SC_EMULATOR_SMTP_PORT", show_default=False, min=0,
+                                  max=65535, help="SMTP port, STARTTLS offered; 0 turns SMTP off (default: 2525)."),
+    smtps_port: int = typer.Option(None, "--smtps-port", envvar="SC_EMULATOR_SMTPS_PORT", show_default=False,
+                                   min=0, max=65535, help="SMTP port with implicit TLS, like 465; 0 is off "
+                                                          "(default: 0)."),
+    smtp_tls_cert: str = typer.Option(None, "--smtp-tls-cert", envvar="SC_EMULATOR_SMTP_TLS_CERT",
+                                      show_default=False, help="PEM certificate for STARTTLS and the implicit-TLS "
+                                                               "port (default: a self-signed one made at start-up)."),
+    smtp_tls_key: str = typer.Option(None, "--smtp-tls-key", envvar="SC_EMULATOR_SMTP_TLS_KEY", show_default=False,
+                                     help="PEM private key of --smtp-tls-cert (default: in the certificate file)."),
 ) -> None:
-    """Serve the SendCloud API (/apiv2) and the control API (/_emulator) over HTTP."""
+    """Serve the SendCloud API (/apiv2), the control API (/_emulator) over HTTP, and SMTP."""
     from sqlalchemy.engine import make_url
 
     from .settings import Settings
 
     # Options become env twins so that the app factory (also under --reload) sees the same values.
     for name, value in (("HOST", host), ("PORT", port), ("DATABASE_URL", database),
-                        ("FIXTURES", fixtures), ("LOG_LEVEL", log_level)):
+                        ("FIXTURES", fixtures), ("LOG_LEVEL", log_level), ("SMTP_PORT", smtp_port),
+                        ("SMTPS_PORT", smtps_port), ("SMTP_TLS_CERT", smtp_tls_cert), ("SMTP_TLS_KEY", smtp_tls_key),
+                        ("WORKERS", workers if workers > 1 else None)):
         if value is not None:
             os.environ[f"SC_EMULATOR_{name}"] = str(value)
     settings = _valid_settings(Settings)

@@ -34,7 +34,8 @@ def pytest_addoption(parser):
 
 
 class Emulator:
-    """A running emulator: `url` (base), `api_url` (…/apiv2) and `control` (an httpx client on /_emulator)."""
+    """A running emulator: `url` (base), `api_url` (…/apiv2), `control` (an httpx client on /_emulator),
+    and its SMTP door: `smtp_host`, `smtp_port` (None when SMTP is off)."""
 
     def __init__(self, url: str, admin_token: str | None = None):
         import httpx
@@ -44,6 +45,21 @@ class Emulator:
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         self.control = httpx.Client(base_url=f"{self.url}/_emulator", headers=headers, timeout=40)
         self.http = httpx.Client(base_url=self.api_url, timeout=40)
+
+    @property
+    def smtp_host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url).hostname or "127.0.0.1"
+
+    @property
+    def smtp_port(self) -> int | None:
+        """The plain SMTP port (STARTTLS offered) that the emulator reports in its health check."""
+        if not hasattr(self, "_smtp_port"):
+            response = self.control.get("/health")
+            response.raise_for_status()
+            self._smtp_port = (response.json().get("smtp") or {}).get("port")
+        return self._smtp_port
 
     def create_account(self, **fields) -> SendCloudAccount:
         fields.setdefault("userName", f"pytest_{uuid.uuid4().hex[:12]}")
@@ -188,12 +204,20 @@ def _params(filters: dict) -> dict:
     return {("from" if k == "from_" else k): v for k, v in filters.items() if v is not None}
 
 
+def _free_port() -> int:
+    """A loopback port free now (the SMTP listener binds its own sockets)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class EmulatorServer:
     """The emulator under uvicorn in a daemon thread, on a loopback port: the one way to run it in-process.
 
     The port is chosen by binding once and serving that very socket, so no other process can take it
     between choosing and listening. `settings` defaults to `Settings()` (the environment); host and
-    port are set to the bound socket's. Use as `with EmulatorServer(settings) as server: server.url`.
+    port are set to the bound socket's, and SMTP (unless its port is 0) listens on a free port
+    (`smtp_port`). Use as `with EmulatorServer(settings) as server: server.url`.
     """
 
     def __init__(self, settings=None):
@@ -206,7 +230,10 @@ class EmulatorServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.settings = (settings or Settings()).model_copy(update={"host": "127.0.0.1", "port": self.port})
+        settings = settings or Settings()
+        self.smtp_port = _free_port() if settings.smtp_port else 0
+        self.settings = settings.model_copy(update={"host": "127.0.0.1", "port": self.port,
+                                                    "smtp_port": self.smtp_port, "smtps_port": 0})
         config = uvicorn.Config(create_app(self.settings), log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},

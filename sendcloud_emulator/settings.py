@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     webhook_retry_scale: float = 1.0
     log_level: str = "info"
     header_timeout: float = 10.0  # seconds a connection may take to send a request's headers (serve)
+    smtp_port: int = 2525  # plain SMTP with STARTTLS (smtp.md §1); 0 = off
+    smtps_port: int = 0  # implicit TLS; 0 = off
+    smtp_tls_cert: str | None = None  # PEM files; unset = a self-signed certificate made at start-up
+    smtp_tls_key: str | None = None
+    smtp_idle_seconds: float = 300  # an idle SMTP session is closed with 421 after this long
+    workers: int = 1  # serve --workers: each worker process listens on the SMTP ports too (SO_REUSEPORT)
 
     @field_validator("timezone")
     @classmethod

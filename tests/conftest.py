@@ -44,7 +44,9 @@ class Api:
 
 def make_settings(tmp_path_factory, **overrides) -> Settings:
     db = tmp_path_factory.mktemp("db") / "emulator.db"
-    values = {"database_url": f"sqlite:///{db}", "webhook_probe": False, "webhook_retry_scale": 0.001}
+    # SMTP off unless a test asks for it: tests/test_smtp.py starts its own listeners on free ports.
+    values = {"database_url": f"sqlite:///{db}", "webhook_probe": False, "webhook_retry_scale": 0.001,
+              "smtp_port": 0}
     values.update(overrides)
     return Settings(**values)
 

@@ -14,14 +14,22 @@ import time
 import httpx
 
 
-def start(database: str, env: dict, workers: int = 1, **popen) -> tuple[subprocess.Popen, str]:
+def free_port() -> int:
+    """A loopback port free now (for the SMTP listener, which binds its own sockets)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(database: str, env: dict, workers: int = 1, smtp_port: int = 0, **popen) -> tuple[subprocess.Popen, str]:
     """An emulator server on `database` with the environment `env` → (process, base URL). With
-    `workers` > 1 (PostgreSQL), that many processes serve the one socket, as `serve --workers` does."""
+    `workers` > 1 (PostgreSQL), that many processes serve the one socket, as `serve --workers` does.
+    SMTP is off unless given a port (many test servers run at once)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         env = {**env, "SC_EMULATOR_DATABASE_URL": database, "SC_EMULATOR_HOST": "127.0.0.1",
-               "SC_EMULATOR_PORT": str(port)}
+               "SC_EMULATOR_PORT": str(port), "SC_EMULATOR_SMTP_PORT": str(smtp_port), "SC_EMULATOR_SMTPS_PORT": "0"}
         env.setdefault("SC_EMULATOR_LOG_LEVEL", "warning")
         serve = ("import sys; from sendcloud_emulator.cli import run_server; from sendcloud_emulator.settings "
                  "import Settings; run_server(Settings(), workers=int(sys.argv[1]), fd=int(sys.argv[2]))")

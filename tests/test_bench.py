@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ROWS = ["baseline: userinfo/get", "mail/send, 1 recipient", "mail/send, 100 recipients (xsmtpapi)", "label/list",
         "data/emailStatus, days=1, limit=100", "statday/list, days=1", "statday/list, days=1, aggregate=1",
         "GET /_emulator/mails?to= (outbox lookup)", "mail/send, address list of", "webhook callbacks",
-        "peak RSS of the server: end / start-up", "baseline: session + SELECT 1", "first page (no filter)",
+        "peak RSS of the server: end / start-up", "SMTP messages/s, 1 connection / mail/send",
+        "SMTP messages/s, 8 connections / mail/send", "baseline: session + SELECT 1", "first page (no filter)",
         "recipient filter", "text search (rare: 'Order 99999 ')", "live poll (after = newest)"]
 
 

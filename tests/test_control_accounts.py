@@ -45,7 +45,9 @@ def code(client, path, **params) -> int:
 def test_health(client):
     r = client.get("/_emulator/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "version": __version__, "database": "sqlite"}
+    # SMTP is off in this suite's apps (conftest): no ports in use
+    assert r.json() == {"status": "ok", "version": __version__, "database": "sqlite",
+                        "smtp": {"port": None, "smtps": None}}
 
 
 # accounts --------------------------------------------------------------------------------------------

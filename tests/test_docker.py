@@ -14,6 +14,7 @@ import os
 import shlex
 import signal
 import socket
+import smtplib
 import subprocess
 import sys
 import sysconfig
@@ -84,9 +85,10 @@ def test_dockerfile_shape():
     assert instruction(final, "USER") == ["emulator"]
     assert instruction(final, "VOLUME") == ["/data"]
     assert instruction(final, "WORKDIR") == ["/data"]
-    assert instruction(final, "EXPOSE") == ["8000"]
+    assert instruction(final, "EXPOSE") == ["8000 2525"]
     env = image_env(final)
     assert env["SC_EMULATOR_HOST"] == "0.0.0.0" and env["SC_EMULATOR_PORT"] == "8000"
+    assert env["SC_EMULATOR_SMTP_PORT"] == "2525"
     assert env["SC_EMULATOR_DATABASE_URL"] == "sqlite:////data/emulator.db"
     assert "SC_EMULATOR_FIXTURES" not in env  # the bundled default account
     assert json.loads(instruction(final, "CMD")[0]) == ["sendcloud-emulator", "serve"]
@@ -147,6 +149,10 @@ def test_the_image_build_and_commands_serve_the_default_account(image_venv, tmp_
     for key, value in image_env(final).items():
         env[key] = value.replace("$PATH", env["PATH"]).replace("/opt/venv", str(image_venv)).replace("/data", str(data))
     env["SC_EMULATOR_PORT"] = str(port)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        smtp_port = probe.getsockname()[1]
+    env["SC_EMULATOR_SMTP_PORT"] = str(smtp_port)
     flags, check = healthcheck(final)
     cmd = json.loads(instruction(final, "CMD")[0])
 
@@ -174,6 +180,9 @@ def test_the_image_build_and_commands_serve_the_default_account(image_venv, tmp_
         http = httpx.Client(timeout=60)
         health = http.get(f"{base}/_emulator/health").json()
         assert health["status"] == "ok" and health["database"] == "sqlite"
+        assert health["smtp"] == {"port": smtp_port, "smtps": None}
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=60) as smtp:  # the image's SMTP door
+            assert smtp.login("demo_trigger", "demoTriggerKey01")[0] == 235
         assert (data / "emulator.db").exists()  # the database lives on the volume
         reply = http.post(f"{base}/apiv2/userinfo/get",
                            data={"apiUser": "demo_trigger", "apiKey": "demoTriggerKey01"}).json()
@@ -211,19 +220,20 @@ def test_compose_file_is_the_readme_snippet_and_matches_the_image():
     for key in ("interval", "timeout", "retries"):
         assert str(service["healthcheck"][key]) == flags[key]
     assert service["healthcheck"]["start_period"] == flags["start-period"]
-    assert service["ports"] == [f"8000:{instruction(final, 'EXPOSE')[0]}"]
+    assert service["ports"] == [f"{port}:{port}" for port in instruction(final, "EXPOSE")[0].split()]
     volume, target = service["volumes"][0].split(":")
     assert target == instruction(final, "VOLUME")[0] and volume in compose["volumes"]
     run = [shlex.split(line) for line in snippet("docker-run").splitlines()]
     assert run[0] == ["docker", "build", "-t", service["image"], "."]
-    assert run[1] == ["docker", "run", "--rm", "-p", "8000:8000", "-v", f"{volume}:/data", service["image"]]
+    assert run[1] == ["docker", "run", "--rm", "-p", "8000:8000", "-p", "2525:2525", "-v", f"{volume}:/data",
+                      service["image"]]
 
 
 def test_github_actions_snippet_uses_the_health_command_and_the_plugin_url():
     workflow = yaml.safe_load(snippet("github-actions"))
     job = workflow["jobs"]["test"]
     service = job["services"]["sendcloud"]
-    assert service["ports"] == ["8000:8000"]
+    assert service["ports"] == ["8000:8000", "2525:2525"]
     _, final = dockerfile()
     _, check = healthcheck(final)
     assert f'--health-cmd "{shlex.join(check)}"' in service["options"]

@@ -122,3 +122,13 @@ def test_events_of_a_mail(sendcloud_account):
     assert [e["event"] for e in events] == ["request", "deliver", "open"]
     assert all(e["emailId"] == email_id for e in events)
     assert sendcloud_account.events(emailId="nothing") == []
+
+
+def test_smtp_host_and_port_reach_the_emulators_smtp_door(sendcloud_emulator, sendcloud_account):
+    import smtplib
+
+    with smtplib.SMTP(sendcloud_emulator.smtp_host, sendcloud_emulator.smtp_port, timeout=60) as smtp:
+        smtp.login(sendcloud_account.api_user, sendcloud_account.api_key)
+        smtp.sendmail("a@example.com", ["smtp@example.com"], "Subject: over SMTP\r\nFrom: a@example.com\r\n\r\nhi")
+    mail = sendcloud_account.wait_for(to="smtp@example.com")
+    assert (mail["subject"], mail["source"]) == ("over SMTP", "smtp")

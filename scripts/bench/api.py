@@ -11,6 +11,8 @@ times, each on its own real server process on a free loopback port:
     over an account of `stat_mails` mails, the outbox lookup, address-list sends (time to answer,
     members/s until the task is done, another account's sends meanwhile), webhook callbacks/s to
     1 and to 8 local receivers, cold start to healthy, idle and peak RSS;
+  - the SMTP door: messages/s over 1 and over 8 SMTP connections as a ratio to mail/send over HTTP
+    with as many Python clients (httpx) in the same run;
   - the outbox query and the web UI's first page at `small_mails` and `big_mails` mails (databases
     built with bulk SQL inserts, then served).
 Then the web UI's list queries in-process (ui_mail_list.py). Ratios are printed against the bare
@@ -21,6 +23,7 @@ Not a test: it prints numbers. Loopback traffic only; every loop is bounded in c
 import argparse
 import json
 import os
+import smtplib
 import socket
 import sqlite3
 import statistics
@@ -44,9 +47,10 @@ import ui_mail_list  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 FULL = {"seconds": 8, "read_seconds": 4, "list_members": 5000, "list_sends": 3, "stat_mails": 100_000,
-        "webhooks": 5000, "small_mails": 1000, "big_mails": 1_000_000, "ui_mails": 100_000}
+        "webhooks": 5000, "small_mails": 1000, "big_mails": 1_000_000, "ui_mails": 100_000, "smtp_messages": 400}
 QUICK = {"seconds": 1, "read_seconds": 1, "list_members": 200, "list_sends": 2, "stat_mails": 1000,
-         "webhooks": 100, "small_mails": 1000, "big_mails": 20_000, "ui_mails": 2000}
+         "webhooks": 100, "small_mails": 1000, "big_mails": 20_000, "ui_mails": 2000, "smtp_messages": 32}
+SMTP_CONNECTIONS = (1, 8)
 BENCH_VENV = ROOT / ".bench-venv"
 OK = '"statusCode":200'
 FORM = "application/x-www-form-urlencoded"
@@ -111,8 +115,11 @@ class Server:
 def emulator(database: str) -> Server:
     env = {"SC_EMULATOR_WEBHOOK_PROBE": "false", "SC_EMULATOR_LOG_LEVEL": "warning",
            "SC_EMULATOR_WEBHOOK_RETRY_SCALE": "0.001"}
-    return Server(lambda port: [sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port),
-                                "--database", database], "/_emulator/health", env)
+    smtp_port = free_port()
+    server = Server(lambda port: [sys.executable, "-m", "sendcloud_emulator", "serve", "--port", str(port),
+                                  "--database", database, "--smtp-port", str(smtp_port)], "/_emulator/health", env)
+    server.smtp_port = smtp_port
+    return server
 
 
 # result rows ------------------------------------------------------------------------------------
@@ -323,6 +330,7 @@ def run_emulator(bench: Bench, table: Table, extra: Table, database: str) -> dic
         run_lists(bench, table, emu, acct)
         run_webhooks(emu, table, c["webhooks"], 1)
         run_webhooks(emu, table, c["webhooks"], 8)
+        run_smtp(emu, extra, c["smtp_messages"])
         facts["peak_rss"] = server.peak()
         facts["end_rss"] = server.rss()
     finally:
@@ -416,6 +424,50 @@ def run_webhooks(emu: Emulator, table: Table, count: int, urls: int) -> None:
               p50=statistics.median(gaps), p95=gaps[int(0.95 * (len(gaps) - 1))],
               note=f"{expected} callbacks in {seconds:.1f} s from the first send (sends took {sent:.1f} s); "
                    "ms = gap between arrivals")
+
+
+# the SMTP door ----------------------------------------------------------------------------------
+def smtp_message(acct: dict, i: int) -> bytes:
+    """The SMTP twin of mail(acct, to=...): the same subject and html, one recipient."""
+    return (f"From: bench@{acct['domain']}\r\nTo: smtp{i}@example.com\r\nSubject: Hello %name%\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            f"<p>Hi %name%, order %order%</p>\r\n").encode()
+
+
+def run_smtp(emu: Emulator, table: Table, count: int) -> None:
+    """Messages/s over SMTP (1 and 8 connections, each sending its share in turn) against mail/send
+    over HTTP with as many Python clients in parallel, measured one after the other in this run."""
+    acct = emu.account()
+
+    def rate(workers: int, send_share) -> float:
+        begin = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(send_share, [range(w, count, workers) for w in range(workers)]))
+        return count / (time.perf_counter() - begin)
+
+    def http_share(share):
+        with httpx.Client(base_url=emu.base, timeout=300) as http:
+            for i in share:
+                body = http.post("/apiv2/mail/send", data={**emu.auth(acct), **mail(acct, to=f"http{i}@example.com")})
+                if body.json().get("statusCode") != 200:
+                    raise SystemExit(f"mail/send answered {body.text[:300]}")
+
+    def smtp_share(share):
+        with smtplib.SMTP("127.0.0.1", emu.server.smtp_port, timeout=300) as server:
+            server.login(acct["apiUser"], acct["apiKey"])
+            for i in share:
+                server.mail(f"bench@{acct['domain']}")
+                server.rcpt(f"smtp{i}@example.com")
+                code, reply = server.data(smtp_message(acct, i))
+                if code != 250:
+                    raise SystemExit(f"SMTP DATA answered {code} {reply!r}")
+
+    for workers in SMTP_CONNECTIONS:
+        http, smtp = rate(workers, http_share), rate(workers, smtp_share)
+        clients = "1 connection" if workers == 1 else f"{workers} connections"
+        table.add(f"SMTP messages/s, {clients} / mail/send", value=smtp, unit="/s", ratio=smtp / http,
+                  note=f"mail/send over HTTP, {workers} client{'s' if workers > 1 else ''}: {http:.1f}/s; "
+                       f"{count} messages each")
 
 
 # the outbox and the UI at many mails --------------------------------------------------------------
@@ -560,6 +612,7 @@ def main() -> None:
     sizes["stat_mails"] = max(100, sizes["stat_mails"] // 100 * 100)
     sizes["small_mails"] = base["small_mails"]
     sizes["big_mails"] = max(sizes["big_mails"], 2 * sizes["small_mails"])
+    sizes["smtp_messages"] = max(max(SMTP_CONNECTIONS), sizes["smtp_messages"])
     if args.postgres == "":
         raise SystemExit("--postgres needs a URL or SC_EMULATOR_TEST_POSTGRES_URL")
     tool = load.tool(args.python_load)

@@ -175,10 +175,12 @@ def get_mail(request: Request, email_id: str) -> dict:
 
 @router.get("/{email_id}/raw")
 def get_raw(request: Request, email_id: str) -> Response:
-    """The RFC 5322 message (.eml) with every MIME part."""
+    """The RFC 5322 message (.eml) with every MIME part; an SMTP mail's is the message as received
+    for its recipient (substitutions applied)."""
     with request.app.state.store.session() as session:
         mail = _get(session, email_id)
-        data = mime.raw(mail, outbox.files_of(session, mail))
+        received = outbox.message_of(session, mail)
+        data = mime.received(mail, received) if received is not None else mime.raw(mail, outbox.files_of(session, mail))
     return Response(content=data, media_type="message/rfc822",
                     headers={"Content-Disposition": 'attachment; filename="mail.eml"'})
 

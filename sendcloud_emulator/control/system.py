@@ -16,10 +16,11 @@ router = APIRouter(prefix="/_emulator", tags=[TAG])
 
 @router.get("/health")
 def health(services: ServicesDep) -> dict:
-    """200 once the store answers (Docker HEALTHCHECK, compose --wait)."""
+    """200 once the store answers (Docker HEALTHCHECK, compose --wait); `smtp`: the SMTP ports in use, or null."""
     with services.store.session() as session:
         session.connection().exec_driver_sql("SELECT 1")
-    return {"status": "ok", "version": __version__, "database": services.store.dialect}
+    return {"status": "ok", "version": __version__, "database": services.store.dialect,
+            "smtp": dict(services.smtp.ports)}
 
 
 @router.post("/reset", status_code=204, dependencies=ADMIN)

@@ -6,14 +6,19 @@ make the whole multipart/mixed.
 """
 
 import json
+import re
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
 from .. import values
+from . import render
 from .outbox import Mail, MailFile
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Names that `headers` cannot set (docs/api.md §2.1 mail/send).
 RESERVED_HEADERS = frozenset(h.lower() for h in (
     "From", "To", "Cc", "Bcc", "Subject", "Reply-To", "Content-Type", "Content-Transfer-Encoding",
@@ -108,7 +113,7 @@ def _headers(message: EmailMessage, mail: Mail) -> None:
     _set(message, "Subject", mail.subject)
     _set(message, "Date", format_datetime(mail.request_time))
     if not any(k.lower() == "message-id" for k in custom):
-        _set(message, "Message-ID", f"<{mail.message_id}.{mail.position}@sendcloud.test>")
+        _set(message, "Message-ID", _message_id(mail))
     if mail.notification_to:
         _set(message, "Disposition-Notification-To", mail.notification_to)
     _set(message, "X-SendCloud-EmailId", mail.email_id)
@@ -120,5 +125,72 @@ def _headers(message: EmailMessage, mail: Mail) -> None:
         _set(message, name, value)
 
 
+def _message_id(mail: Mail) -> str:
+    return f"<{mail.message_id}.{mail.position}@sendcloud.test>"
+
+
 def raw(mail: Mail, files: list[MailFile]) -> bytes:
     return build(mail, files).as_bytes()
+
+
+# messages received over SMTP (smtp.md §5–§6) --------------------------------------------------------
+def text_of(part: EmailMessage) -> str:
+    """A text part's content after transfer decoding (an unknown charset is read as UTF-8)."""
+    try:
+        return part.get_content()
+    except Exception:
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace")
+
+
+def header_end(data: bytes) -> int:
+    """Where a raw message's header section ends: after its last field's line ending."""
+    match = _HEADER_END.search(data)
+    if match is None:
+        return len(data)
+    return match.start() + (2 if data[match.start():match.start() + 2] == b"\r\n" else 1)
+
+
+def is_body_part(part: EmailMessage) -> bool:
+    """A text/plain or text/html leaf that is the message's text, not a file."""
+    return (not part.is_multipart() and part.get_content_type() in ("text/plain", "text/html")
+            and not part.is_attachment() and part.get_filename() is None)
+
+
+def received(mail: Mail, data: bytes) -> bytes:
+    """The stored message for this mail's recipient: substitutions applied to the Subject and the
+    text parts (re-encoded where they change), a Message-ID added when the client set none."""
+    try:
+        return _render_received(mail, data)
+    except Exception:  # a download never fails: the message as stored
+        return data
+
+
+def _render_received(mail: Mail, data: bytes) -> bytes:
+    variables = json.loads(mail.variables or "{}")
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    changed = False
+    subject = message.get("Subject")
+    if subject is not None:
+        rendered = render.one_line(render.substitute(str(subject), variables, mail.email_id))
+        if rendered != str(subject):
+            message.replace_header("Subject", _clean(rendered))
+            changed = True
+    for part in message.walk():
+        if not is_body_part(part):
+            continue
+        text = text_of(part)
+        rendered = render.substitute(text, variables, mail.email_id)
+        if rendered != text:
+            part.set_content(rendered, subtype=part.get_content_subtype(), charset="utf-8",
+                             disposition=part.get_content_disposition())
+            changed = True
+    has_id = "Message-ID" in message
+    if not changed:  # byte for byte as received
+        if has_id:
+            return data
+        cut = header_end(data)
+        return data[:cut] + f"Message-ID: {_message_id(mail)}\r\n".encode("ascii") + data[cut:]
+    if not has_id:
+        message["Message-ID"] = _message_id(mail)
+    return message.as_bytes(policy=policy.SMTP)

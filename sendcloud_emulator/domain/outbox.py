@@ -85,6 +85,16 @@ class MailFile(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class MailMessage(SQLModel, table=True):
+    """A message as received over SMTP, stored once per send (messageId); /raw renders it per recipient."""
+
+    __tablename__ = "mailmessage"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    message_id: str = Field(unique=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class MailEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
@@ -98,7 +108,8 @@ class MailEvent(SQLModel, table=True):
     created_at: datetime = Field(index=True, sa_type=UTCDateTime)
 
 
-TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__, MailFile.__tablename__})
+TRAFFIC_TABLES.update({Mail.__tablename__, MailEvent.__tablename__, MailFile.__tablename__,
+                       MailMessage.__tablename__})
 
 
 # the one outbox query: the control API ("Sent mail") and the web UI both read mails through it ----
@@ -202,8 +213,14 @@ def files_of(session: Session, mail: Mail) -> list[MailFile]:
     return [rows[i] for i in ids if i in rows]
 
 
+def message_of(session: Session, mail: Mail) -> bytes | None:
+    """The message as received (SMTP sends), or None for a mail the API composed."""
+    row = session.exec(select(MailMessage).where(MailMessage.message_id == mail.message_id)).first()
+    return None if row is None else row.data
+
+
 def delete_mails(session: Session, mails: list[Mail]) -> int:
-    """Delete mails with their events (and every other row pointing at them) and orphaned files."""
+    """Delete mails with their events (and every other row pointing at them), orphaned files and messages."""
     if not mails:
         return 0
     ids = [m.id for m in mails]
@@ -214,6 +231,9 @@ def delete_mails(session: Session, mails: list[Mail]) -> int:
             if table.name != Mail.__tablename__ and "mail_id" in table.c:
                 session.exec(table.delete().where(table.c.mail_id.in_(chunk)))
         session.exec(Mail.__table__.delete().where(Mail.id.in_(chunk)))
+    for message_id in sorted({m.message_id for m in mails}):
+        if session.exec(select(Mail.id).where(Mail.message_id == message_id)).first() is None:
+            session.exec(MailMessage.__table__.delete().where(MailMessage.message_id == message_id))
     for file_id in sorted(i for i in file_ids if i is not None):
         used = session.exec(select(Mail.id).where(Mail.attachments.contains(f'"fileId": {file_id}}}'))).first()
         if used is None:

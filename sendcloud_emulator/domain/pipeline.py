@@ -44,6 +44,7 @@ class Draft:
     send_request_id: str | None = None
     template: templates.Template | None = None
     meeting: calendars.Meeting | None = None
+    message: bytes | None = None  # SMTP: the message as received (less X-SMTPAPI and Bcc), for /raw
 
 
 @dataclass
@@ -159,6 +160,8 @@ def accept(ctx, draft: Draft) -> Accepted:
         calendar_text = calendars.build(meeting, uid, sequence, ctx.settings.timezone, ctx.now)
     sent = content(draft, calendar_text)
     attachments = sending.store_files(ctx.session, ctx.account.id, message_id, sent.files)
+    if draft.message is not None:
+        sending.store_message(ctx.session, ctx.account.id, message_id, draft.message)
     mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
                                  message_id=message_id, content=sent, recipients=found,
                                  attachments=attachments, now=ctx.now, source=ctx.source)

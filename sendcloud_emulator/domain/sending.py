@@ -18,7 +18,7 @@ from ..codes import ApiError
 from ..store.db import TRAFFIC_TABLES, Store
 from . import render
 from .clock import UTCDateTime
-from .outbox import Mail, MailFile
+from .outbox import Mail, MailFile, MailMessage
 
 DUPLICATE_WINDOW = timedelta(hours=1)
 MAX_FILE_BYTES = 10485760
@@ -147,6 +147,11 @@ def store_files(session: Session, account_id: int, message_id: str, files: list[
         listed.append({"filename": item.filename, "contentType": item.content_type, "size": len(item.data),
                        "contentId": item.content_id, "fileId": row.id})
     return listed
+
+
+def store_message(session: Session, account_id: int, message_id: str, data: bytes) -> None:
+    """Keep an SMTP send's message as received (once; each mail's /raw renders it for its recipient)."""
+    session.add(MailMessage(account_id=account_id, message_id=message_id, data=data))
 
 
 def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str, content: Content,
