@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
-from . import __version__, fixtures, webhook_worker
+from . import __version__, fixtures, logs, webhook_worker
 from .chaos import Faults, RateLimiter
 from .codes import ApiError
 from .context import Ctx, Door, Reply
@@ -55,6 +55,8 @@ class Services:
     # does not run them again. Other areas add theirs.
     on_start: list = field(default_factory=list)
     on_stop: list = field(default_factory=list)
+    # (name, address) of the other doors a start hook opened (SMTP), named in the start-up lines.
+    endpoints: list = field(default_factory=list)
 
     smtp: object | None = None  # the SMTP listener (smtp/server.py), set by create_app
 
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await services.smtp.start()  # before the health check answers (smtp.md §1)
         smtp = " ".join(f"{'smtp' if name == 'port' else name}={settings.host}:{port}"
                         for name, port in services.smtp.ports.items() if port)
+        services.endpoints += [("SMTP" if name == "port" else name.upper(), f"smtp://{settings.host}:{port}")
+                               for name, port in services.smtp.ports.items() if port]
         for account in loaded:
             log.warning("account %s: apiUser=%s apiKey=%s batchApiUser=%s batchApiKey=%s appKey=%s%s",
                         account["userName"], account["apiUser"], account["apiKey"],
@@ -84,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         f" {smtp}" if smtp else "")
         for start in services.on_start:
             await start()
+        for line in logs.startup_lines(__version__, settings.database_url, settings.host, settings.port,
+                                       services.endpoints):
+            log.info("%s", line)
         yield
         for stop in services.on_stop:
             await stop()

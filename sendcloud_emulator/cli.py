@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from . import __version__
+from . import __version__, logs
 
 app = typer.Typer(help="A local, offline emulator of the SendCloud email API v2.", no_args_is_help=True,
                   add_completion=False)
@@ -76,6 +76,8 @@ def serve(
                                 help="Restart when the code changes (development)."),
     log_level: str = typer.Option(None, envvar="SC_EMULATOR_LOG_LEVEL", show_default=False,
                                   help="Server log level: critical, error, warning, info, debug (default: info)."),
+    log_format: str = typer.Option(None, "--log-format", envvar="SC_EMULATOR_LOG_FORMAT", show_default=False,
+                                   help="Log lines as text or json (default: text)."),
     workers: int = typer.Option(1, "--workers", envvar="SC_EMULATOR_WORKERS", min=1,
                                 help="Server processes sharing the port (PostgreSQL only: SQLite takes one)."),
     smtp_port: int = typer.Option(None, "--smtp-port", envvar="SC_EMULATOR_SMTP_PORT", show_default=False, min=0,
@@ -96,7 +98,8 @@ def serve(
 
     # Options become env twins so that the app factory (also under --reload) sees the same values.
     for name, value in (("HOST", host), ("PORT", port), ("DATABASE_URL", database),
-                        ("FIXTURES", fixtures), ("LOG_LEVEL", log_level), ("SMTP_PORT", smtp_port),
+                        ("FIXTURES", fixtures), ("LOG_LEVEL", log_level), ("LOG_FORMAT", log_format),
+                        ("SMTP_PORT", smtp_port),
                         ("SMTPS_PORT", smtps_port), ("SMTP_TLS_CERT", smtp_tls_cert), ("SMTP_TLS_KEY", smtp_tls_key),
                         ("WORKERS", workers if workers > 1 else None)):
         if value is not None:
@@ -129,7 +132,8 @@ def run_server(settings, workers: int = 1, reload: bool = False, fd: int | None 
     from .slow_clients import HeaderTimeoutProtocol
 
     uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port, fd=fd,
-                reload=reload, log_level=settings.log_level.lower(), workers=workers, http=HeaderTimeoutProtocol)
+                reload=reload, log_level=settings.log_level.lower(), workers=workers, http=HeaderTimeoutProtocol,
+                log_config=logs.config(settings.log_level, settings.log_format))
 
 
 @app.command()

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     smtp_tls_key: str | None = None
     smtp_idle_seconds: float = 300  # an idle SMTP session is closed with 421 after this long
     workers: int = 1  # serve --workers: each worker process listens on the SMTP ports too (SO_REUSEPORT)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("timezone")
     @classmethod

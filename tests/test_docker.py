@@ -10,6 +10,7 @@ Set SC_EMULATOR_TEST_FULL_INSTALL=1 to install them from the package index too (
 """
 
 import json
+import re
 import os
 import shlex
 import signal
@@ -25,6 +26,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from .readme import ROOT, snippet
 
@@ -45,8 +48,35 @@ def dockerfile() -> list[list[tuple[str, str]]]:
         keyword, _, args = line.partition(" ")
         if keyword.upper() == "FROM":
             stages.append([])
+        elif not stages:  # a global ARG (the pinned base image), read by base_image_arg()
+            continue
         stages[-1].append((keyword.upper(), args.strip()))
     return stages
+
+
+def base_image_arg() -> str:
+    (line,) = [raw for raw in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines() if raw.startswith("ARG ")]
+    return line
+
+
+def test_the_lock_pins_every_dependency_within_pyproject():
+    """requirements.lock (scripts/lock) holds one exact version per package, and every dependency of
+    pyproject and of the postgres extra at a version its range allows."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith((" ", "#")):
+            name, _, version = line.partition("==")
+            assert version and ";" not in version, line
+            pins[canonicalize_name(name)] = version
+    wanted = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["postgres"]]
+    for requirement in wanted:
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not locked: run scripts/lock"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name])
+    assert "psycopg-binary" in pins  # psycopg[binary]: the image needs no libpq of the system
+    assert "scripts/lock" in (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert "psycopg" not in " ".join(project["dependencies"])  # the driver is the postgres extra
 
 
 def instruction(stage, keyword) -> list[str]:
@@ -71,9 +101,11 @@ def healthcheck(stage) -> tuple[dict[str, str], list[str]]:
 
 def test_dockerfile_shape():
     build, final = dockerfile()
-    assert build[0] == ("FROM", "python:3.11-slim AS build")
-    assert final[0] == ("FROM", "python:3.11-slim")  # same base, so the copied venv's python exists
-    assert instruction(build, "RUN") == ["scripts/install-venv /opt/venv"]
+    assert build[0] == ("FROM", "${PYTHON_IMAGE} AS build")
+    assert final[0] == ("FROM", "${PYTHON_IMAGE}")  # same base, so the copied venv's python exists
+    assert re.fullmatch(r"ARG PYTHON_IMAGE=python:3\.11\.\d+-slim-bookworm", base_image_arg())  # a pinned release
+    assert instruction(build, "RUN") == ["scripts/install-venv /opt/venv --locked"]
+    assert "pyproject.toml README.md requirements.lock ./" in instruction(build, "COPY")
     assert "scripts/install-venv ./scripts/install-venv" in instruction(build, "COPY")
     assert instruction(final, "COPY") == ["--from=build /opt/venv /opt/venv"]
     # Only PyPI: no system packages, no downloads other than pip's.
@@ -101,7 +133,7 @@ def image_venv(tmp_path_factory) -> Path:
     """scripts/install-venv, as the build stage runs it."""
     venv = tmp_path_factory.mktemp("image") / "opt" / "venv"
     full = os.environ.get("SC_EMULATOR_TEST_FULL_INSTALL") == "1"
-    extra = [] if full else ["--no-deps"]
+    extra = ["--locked"] if full else ["--no-deps"]
     env = {**os.environ, "PYTHON": sys.executable}
     result = subprocess.run([str(ROOT / "scripts" / "install-venv"), str(venv), *extra], env=env,
                             capture_output=True, text=True, timeout=600)
