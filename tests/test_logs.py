@@ -4,6 +4,7 @@ polling noise at INFO, and JSON lines with `--log-format json` or its env twin."
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 
@@ -14,9 +15,17 @@ from sendcloud_emulator import __version__, logs
 from tests import live
 
 
+def _free_port() -> int:
+    # `serve --port` is what is tested here, so the port is chosen then closed (the process tests of
+    # tests/live.py hand over a bound socket instead; a clash would fail loudly at start-up).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def _serve(tmp_path, *args: str, env_extra: dict | None = None) -> tuple[list[str], str]:
     """A real `serve` process: start it, poll its health, make one API call, stop it → (lines, base URL)."""
-    port = live.free_port()
+    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SC_EMULATOR_")}
     env.update(env_extra or {})
     out = tmp_path / "server.log"
