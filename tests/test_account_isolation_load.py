@@ -70,14 +70,23 @@ def test_one_accounts_faults_and_probes_never_stall_another(probing_server):
         rule = {"rules": [{"apiUser": a["apiUser"], "latencyMs": 3000, "module": "userinfo"}]}
         assert http.put("/_emulator/faults", json=rule).status_code == 200
 
-        def a_slow(_):
-            with httpx.Client(base_url=base, timeout=60) as own:
-                return own.post("/apiv2/userinfo/get", data=a_creds).json()["statusCode"]
+        stop = threading.Event()
 
-        def a_probe(i):
+        def a_slow(_):  # keeps one request waiting on the fault until B is measured
+            codes = set()
             with httpx.Client(base_url=base, timeout=60) as own:
-                return own.post("/apiv2/webhook/add", data={**a_creds, "categoryName": "all", "event": "deliver",
-                                                            "url": f"{receiver.url}{i}"}).json()["statusCode"]
+                while not stop.is_set():
+                    codes.add(own.post("/apiv2/userinfo/get", data=a_creds).json()["statusCode"])
+            return codes
+
+        def a_probe(i):  # keeps one probe in flight until B is measured (each held up to its 3 s)
+            codes, n = set(), 0
+            with httpx.Client(base_url=base, timeout=60) as own:
+                while not stop.is_set():
+                    n += 1
+                    codes.add(own.post("/apiv2/webhook/add", data={**a_creds, "categoryName": "all", "event": "deliver",
+                                                                   "url": f"{receiver.url}{i}x{n}"}).json()["statusCode"])
+            return codes
 
         with ThreadPoolExecutor(max_workers=A_REQUESTS + PROBES) as pool:
             slow = [pool.submit(a_slow, i) for i in range(A_REQUESTS)]
@@ -89,10 +98,11 @@ def test_one_accounts_faults_and_probes_never_stall_another(probing_server):
                 loaded_read, loaded_write = _b_latency(http, b_creds, 15, "loaded")
                 still_waiting = sum(not f.done() for f in slow + probes)
             finally:
+                stop.set()
                 gate.set()
-            assert [f.result() for f in slow] == [200] * A_REQUESTS
-            # a probe held past its 3 s (a slow machine) answers 40707: it was in flight all the same
-            assert all(f.result() in (200, 40707) for f in probes), [f.result() for f in probes]
+            assert set().union(*(f.result() for f in slow)) == {200}
+            # a probe held past its 3 s answers 40707: it was in flight all the same
+            assert set().union(*(f.result() for f in probes)) <= {200, 40707}
     receiver.server.shutdown()
     assert still_waiting > 0  # B was measured while A's work was in flight
     assert loaded_read <= FACTOR * idle_read, (idle_read, loaded_read)
