@@ -40,6 +40,9 @@ DESCRIPTION = ("A local, offline emulator of the SendCloud email API v2. Every `
                "validation order and the codes it can answer. `/webapi` (tag webapi (v1)) is the legacy v1 WEBAPI "
                "onto the same actions. `/_emulator` is the emulator's own control API. "
                "Reference: docs/api.md and docs/control-api.md in the repository.")
+# Seconds uvicorn waits for open requests on shutdown: the UI's event streams (and `wait=` long
+# polls) would otherwise hold a stopping server until they end by themselves.
+SHUTDOWN_GRACE = 3
 
 
 @dataclass

@@ -129,11 +129,13 @@ def run_server(settings, workers: int = 1, reload: bool = False, fd: int | None 
     binding host:port (the tests bind a port once and hand the socket to a server process)."""
     import uvicorn
 
+    from .app import SHUTDOWN_GRACE
     from .slow_clients import HeaderTimeoutProtocol
 
     uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port, fd=fd,
                 reload=reload, log_level=settings.log_level.lower(), workers=workers, http=HeaderTimeoutProtocol,
-                log_config=logs.config(settings.log_level, settings.log_format))
+                log_config=logs.config(settings.log_level, settings.log_format),
+                timeout_graceful_shutdown=SHUTDOWN_GRACE)
 
 
 @app.command()

@@ -10,8 +10,8 @@ import logging
 from datetime import UTC, datetime
 
 # Paths asked for over and over by machines rather than by the user: Docker's HEALTHCHECK, compose
-# --wait, the web UI's live list and event stream.
-QUIET_PATHS = ("/_emulator/health", "/ui/mails/live", "/ui/events")
+# --wait, the web UI's live streams (the list's, and each open mail's `/ui/mails/{id}/stream`).
+QUIET_PATHS = ("/_emulator/health", "/ui/mails/stream", "/ui/events")
 
 
 class QuietPolling(logging.Filter):
@@ -20,7 +20,8 @@ class QuietPolling(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, tuple) else ()
         path = str(args[2]) if len(args) >= 3 else ""
-        if path.split("?", 1)[0].startswith(QUIET_PATHS):
+        path = path.split("?", 1)[0]
+        if path.startswith(QUIET_PATHS) or (path.startswith("/ui/mails/") and path.endswith("/stream")):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
             return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
         return True

@@ -223,7 +223,7 @@ class EmulatorServer:
     def __init__(self, settings=None):
         import uvicorn
 
-        from .app import create_app
+        from .app import SHUTDOWN_GRACE, create_app
         from .settings import Settings
 
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -234,7 +234,8 @@ class EmulatorServer:
         self.smtp_port = _free_port() if settings.smtp_port else 0
         self.settings = settings.model_copy(update={"host": "127.0.0.1", "port": self.port,
                                                     "smtp_port": self.smtp_port, "smtps_port": 0})
-        config = uvicorn.Config(create_app(self.settings), log_level="warning", lifespan="on")
+        config = uvicorn.Config(create_app(self.settings), log_level="warning", lifespan="on",
+                                timeout_graceful_shutdown=SHUTDOWN_GRACE)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        name="sendcloud-emulator", daemon=True)

@@ -38,7 +38,9 @@ def _serve(tmp_path, *args: str, env_extra: dict | None = None) -> tuple[list[st
             live.wait_ready(process, base)
             for _ in range(3):
                 assert httpx.get(f"{base}/_emulator/health", timeout=10).status_code == 200
-            httpx.get(f"{base}/ui/mails/live", timeout=10)
+            for stream in ("/ui/mails/stream", "/ui/mails/no-such-mail/stream"):  # open, read the first line, leave
+                with httpx.stream("GET", f"{base}{stream}", timeout=10) as events:
+                    assert next(events.iter_lines()).startswith("retry: ")
             reply = httpx.post(f"{base}/apiv2/userinfo/get", data={"apiUser": "demo_trigger",
                                                                   "apiKey": "demoTriggerKey01"}, timeout=10)
             assert reply.json()["statusCode"] == 200
@@ -55,7 +57,7 @@ def test_text_logs_name_everything_and_skip_polling(tmp_path):
     assert f"HTTP API: {base}/apiv2 (docs {base}/docs)" in text
     assert f"web UI: {base}/" in text
     assert '"POST /apiv2/userinfo/get HTTP/1.1" 200' in text  # the user's requests are logged
-    assert "/_emulator/health" not in text and "/ui/mails/live" not in text
+    assert "/_emulator/health" not in text and "/ui/mails/" not in text
 
 
 @pytest.mark.parametrize("how", ["option", "env"])

@@ -7,6 +7,7 @@ Screenshots go to $SC_UI_SCREENSHOTS (scripts/screenshots sets docs/screenshots)
 """
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -293,3 +294,175 @@ def test_rows_pushed_off_the_live_page_stay_reachable(page, sender):
     page.wait_for_url("**before=*")
     rows = page.locator("#mails tbody tr").all_inner_texts()
     assert len(rows) == 1 and "Batch 0" in rows[0]  # the oldest one, pushed off by the live update
+
+
+def _accept_next_dialog(page, accept: bool = True) -> list[str]:
+    """Answer the next confirm() (accept or dismiss) and record its message."""
+    seen: list[str] = []
+
+    def answer(dialog):
+        seen.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    return seen
+
+
+def test_delete_one_mail_and_every_mail_of_the_filter(page, sender, shots):
+    user = sender.account["userName"]
+    kept = sender.send("Keep me", "<p>k</p>", to="bert@example.com")
+    first = sender.send("Invoice 1", "<p>1</p>", to="anna@example.com")
+    second = sender.send("Invoice 2", "<p>2</p>", to="anna@example.com")
+    single = sender.send("Delete me alone", "<p>x</p>", to="carl@example.com")
+    page.goto(f"/?account={user}&lang=en")
+    page.locator("body[data-live=on]").wait_for()
+    # One mail: the row's button, no reload (the row leaves, the total follows).
+    page.evaluate("window.__sameDocument = true")
+    page.click(f"tr[data-email-id='{single}'] .delete-mail")
+    expect(page.locator(f"tr[data-email-id='{single}']")).to_have_count(0)
+    expect(page.locator("#total")).to_have_text("3 mails")
+    assert sender.http.get(f"/_emulator/mails/{single}").status_code == 404
+    # Every mail of the filter: a confirmation first; dismissing it deletes nothing.
+    page.goto(f"/?account={user}&to=anna@example.com&lang=en")
+    page.locator("body[data-live=on]").wait_for()
+    asked = _accept_next_dialog(page, accept=False)
+    page.click("#delete-all")
+    assert asked == ["Delete the 2 mails that match this filter?"]
+    assert sender.http.get("/_emulator/mails", params={"account": user}).json()["total"] == 3
+    page.evaluate("window.__sameDocument = true")
+    asked = _accept_next_dialog(page)
+    page.click("#delete-all")
+    expect(page.locator("#mails tbody tr")).to_have_count(0)  # pushed by the server, no reload
+    assert page.evaluate("window.__sameDocument") is True
+    assert asked == ["Delete the 2 mails that match this filter?"]
+    expect(page.locator("#no-mails")).to_be_visible()
+    left = sender.http.get("/_emulator/mails", params={"account": user}).json()
+    assert [m["emailId"] for m in left["items"]] == [kept]
+    for gone in (first, second):
+        assert sender.http.get(f"/_emulator/mails/{gone}").status_code == 404
+    # The mail view's delete button: confirm, then back to the list.
+    page.goto(f"/ui/mails/{kept}?lang=en")
+    asked = _accept_next_dialog(page)
+    page.click("#delete-mail")
+    page.wait_for_url(lambda url: url.endswith("/"))
+    assert asked == ["Delete this mail?"]
+    assert sender.http.get(f"/_emulator/mails/{kept}").status_code == 404
+
+
+def test_list_updates_are_pushed_by_server_sent_events(page, sender):
+    kinds: list[tuple[str, str]] = []
+    page.on("request", lambda request: kinds.append((request.resource_type, request.url)))
+    page.goto(f"/?account={sender.account['userName']}&lang=en")
+    page.locator("body[data-live=on]").wait_for()
+    sender.send("Pushed", "<p>p</p>")
+    page.locator("#mails tbody tr", has_text="Pushed").wait_for()
+    streams = [url for kind, url in kinds if kind == "eventsource"]
+    assert streams and all("/ui/mails/stream?" in url for url in streams)
+    assert not [url for kind, url in kinds if kind in ("fetch", "xhr")]  # nothing polls
+
+
+def test_opened_clicked_unsubscribed_marks_and_columns_that_never_wrap(page, sender, shots):
+    sender.call("label/add", labelName="Weekly member digest")
+    reply = sender.call("mail/send", **{
+        "from": f"shop@{sender.account['domain']}", "subject": "Marks", "labelName": "Weekly member digest",
+        "html": "<p><a href='https://example.com/'>go</a></p>",
+        "xsmtpapi": '{"to": ["open@sim.sendcloud.test", "click@sim.sendcloud.test", '
+                    '"unsubscribe@sim.sendcloud.test", "plain@example.com"]}'})
+    assert reply["statusCode"] == 200, reply
+    ids = dict(zip(("open", "click", "unsubscribe", "plain"), reply["info"]["emailIdList"]))
+    page.goto(f"/?account={sender.account['userName']}&lang=en")
+    row = lambda key: page.locator(f"tr[data-email-id='{ids[key]}']")  # noqa: E731
+    row("unsubscribe").locator("[data-mark=unsubscribe]").wait_for()
+    assert row("open").locator(".mark").evaluate_all("els => els.map(e => e.dataset.mark)") == ["open"]
+    assert row("click").locator(".mark").evaluate_all("els => els.map(e => e.dataset.mark)") == ["open", "click"]
+    assert row("plain").locator(".mark").count() == 0
+    assert "opened" in row("open").inner_text()
+    # A mark appears live when the recipient acts while the list is open.
+    page.locator("body[data-live=on]").wait_for()
+    assert sender.http.post("/_emulator/events", json={"emailId": ids["plain"], "event": "open"}).status_code == 201
+    row("plain").locator("[data-mark=open]").wait_for()
+    # Label and status cells keep to one line, even in a narrow window.
+    page.set_viewport_size({"width": 760, "height": 860})
+    for cell in ("td.label", "td.state"):
+        target = row("click").locator(cell)
+        assert target.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+        tops = target.locator("span").evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+        assert max(tops) - min(tops) < 8, (cell, tops)  # one line (tags and marks differ by a pixel or two)
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.screenshot(path=str(shots / "mail-list.png"))
+
+
+def test_suppression_list_pages_remove_addresses(page, sender, shots):
+    user = sender.account["userName"]
+    reply = sender.call("mail/send", **{
+        "from": f"shop@{sender.account['domain']}", "subject": "Lists", "html": "<p>x</p>",
+        "xsmtpapi": '{"to": ["invalid@sim.sendcloud.test", "invalid+2@sim.sendcloud.test", '
+                    '"unsubscribe@sim.sendcloud.test", "spam@sim.sendcloud.test"]}'})
+    assert reply["statusCode"] == 200, reply
+    lists = {"bounces": ["invalid+2@sim.sendcloud.test", "invalid@sim.sendcloud.test"],
+             "unsubscribes": ["unsubscribe@sim.sendcloud.test"], "spamreports": ["spam@sim.sendcloud.test"]}
+    for kind, addresses in lists.items():
+        path = f"/_emulator/accounts/{user}/suppressions/{kind}"
+        deadline = time.monotonic() + 20
+        while sender.http.get(path).json()["total"] < len(addresses):
+            assert time.monotonic() < deadline, kind
+            time.sleep(0.05)
+        page.goto(f"/ui/accounts/{user}/{kind}?lang=en")
+        assert sorted(page.locator("#suppressed tbody tr").evaluate_all("els => els.map(e => e.dataset.email)")) \
+            == sorted(addresses)
+        if kind == "bounces":
+            page.screenshot(path=str(shots / "suppression.png"), full_page=True)
+        page.click(f".remove-entry[data-email='{addresses[0]}']")
+        expect(page.locator(f"#suppressed tr[data-email='{addresses[0]}']")).to_have_count(0)
+        assert [e["email"] for e in sender.http.get(path).json()["items"]] == addresses[1:]
+    # Through the same rule as bounce/list: the SendCloud API no longer lists the removed address.
+    bounces = sender.call("bounce/list", days="1")["info"]
+    assert [b["email"] for b in bounces["dataList"]] == ["invalid@sim.sendcloud.test"]
+    # "Remove all" asks first.
+    page.goto(f"/ui/accounts/{user}/bounces?lang=en")
+    asked = _accept_next_dialog(page)
+    page.click("#suppression .remove-all")
+    page.locator("#suppression .empty").wait_for()
+    assert asked == ["Remove all 1 addresses from this list?"]
+    assert sender.http.get(f"/_emulator/accounts/{user}/suppressions/bounces").json()["total"] == 0
+
+
+def test_webhook_attempts_card_follows_a_simulated_click(page, sender):
+    from tests.receiver import Receiver
+
+    receiver = Receiver()
+    try:
+        assert sender.call("webhook/add", categoryName="all", event="click", url=receiver.url)["statusCode"] == 200
+        email_id = sender.send("Hooked", "<p><a href='https://example.com/go'>go</a></p>")
+        page.goto(f"/ui/mails/{email_id}?lang=en")
+        expect(page.locator("#deliveries-box")).to_contain_text("No webhook callbacks")
+        page.evaluate("window.__sameDocument = true")
+        page.click(".event-button[data-event=click]")
+        item = page.locator("#mail-deliveries li[data-event=click]")
+        item.wait_for()
+        expect(item).to_contain_text(receiver.url)
+        page.locator("#mail-deliveries li[data-event=click][data-status=delivered]").wait_for()
+        assert page.evaluate("window.__sameDocument") is True
+        assert [c["event"] for c in receiver.callbacks()] == ["click"]
+    finally:
+        receiver.server.shutdown()
+
+
+def test_dark_theme_follows_the_system_setting(browser, server, sender, shots):
+    email_id = sender.send("Dark", "<p>d</p>")
+    colours = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 860}, color_scheme=scheme)
+        tab = context.new_page()
+        tab.goto(f"/?account={sender.account['userName']}&lang=en")
+        colours[scheme] = tab.evaluate("[getComputedStyle(document.body).backgroundColor,"
+                                       " getComputedStyle(document.body).color,"
+                                       " getComputedStyle(document.querySelector('table.grid')).backgroundColor]")
+        if scheme == "dark":
+            tab.screenshot(path=str(shots / "mail-list-dark.png"))
+            tab.goto(f"/ui/mails/{email_id}?lang=en")
+            frame_bg = tab.evaluate("getComputedStyle(document.getElementById('mail-html')).backgroundColor")
+            assert frame_bg == "rgb(255, 255, 255)"  # the mail keeps its own (light) page
+        context.close()
+    assert colours["light"] == ["rgb(246, 247, 249)", "rgb(29, 36, 51)", "rgb(255, 255, 255)"]
+    assert colours["dark"] == ["rgb(18, 22, 30)", "rgb(227, 231, 239)", "rgb(26, 31, 42)"]

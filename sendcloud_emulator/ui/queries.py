@@ -38,6 +38,7 @@ class MailPage:
     older: int | None = None  # `before` cursor of the older page, when there is one
     newest_id: int = 0
     labels: dict[int, str] = field(default_factory=dict)
+    marks: dict[int, set[str]] = field(default_factory=dict)
 
 
 def mail_page(session: Session, flt: MailFilter, before: int | None = None, after: int | None = None,
@@ -65,19 +66,26 @@ def mail_page(session: Session, flt: MailFilter, before: int | None = None, afte
         page.newer = rows[0][0].id if has_newer else None
         page.older = rows[-1][0].id if has_older else None
     page.labels = label_names(session, {m.label_id for m, _ in rows})
+    page.marks = marks(session, [m.id for m, _ in rows])
     return page
 
 
-def mails_after(session: Session, flt: MailFilter, after: int, limit: int = PAGE) -> tuple[list, int, bool]:
-    """Mails newer than `after` (live update of the first page), newest first, the new total and
-    whether it stopped at the cap."""
-    where = flt.where(session)
-    if where is None:
-        return [], 0, False
-    rows = session.exec(select(Mail, Account.user_name).join(Account, Account.id == Mail.account_id)
-                        .where(*where, Mail.id > after).order_by(Mail.id.desc()).limit(limit)).all()
-    total, capped = capped_count(session, where)
-    return list(rows), total, capped
+MARKS = ("open", "click", "unsubscribe")
+
+
+def marks(session: Session, mail_ids: list[int]) -> dict[int, set[str]]:
+    """Which of open / click / unsubscribe each mail has had (the list's marks)."""
+    found: dict[int, set[str]] = defaultdict(set)
+    if mail_ids:
+        rows = session.exec(select(MailEvent.mail_id, MailEvent.event).distinct()
+                            .where(MailEvent.mail_id.in_(mail_ids), MailEvent.event.in_(MARKS))).all()
+        for mail_id, event in rows:
+            found[mail_id].add(event)
+    return found
+
+
+def newest_event_id(session: Session) -> int:
+    return session.exec(select(func.max(MailEvent.id))).one() or 0
 
 
 def mail(session: Session, email_id: str) -> tuple[Mail, Account] | None:

@@ -8,14 +8,14 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ..domain import clock, outbox
 from ..domain.label import names as label_names
 from ..domain.outbox import MailFilter
 from ..control import UI_COOKIE, ui_cookie_value
-from . import i18n, queries, sections
+from . import i18n, live, queries, sections
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -24,6 +24,7 @@ TOKEN_COOKIE = UI_COOKIE
 # The UI's own pages: only its own script and styles; mail HTML lives in a sandboxed frame.
 UI_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
              "frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+MAIL_DELIVERIES = 50
 EVENT_BUTTONS = ("open", "click", "unsubscribe", "report_spam", "invalid", "soft_bounce")
 
 router = APIRouter(include_in_schema=False)
@@ -119,29 +120,43 @@ def mail_list(request: Request):
     flt = _filter(request)
     before, after = _cursor(request.query_params.get("before")), _cursor(request.query_params.get("after"))
     with page.store.session() as session:
+        newest_event = queries.newest_event_id(session)  # first: a later event is then sent again, never lost
         result = queries.mail_page(session, flt, before=before, after=after)
         accounts = queries.account_names(session)
         labels = queries.all_labels(session, flt.account)
-    live = result.newer is None  # the first page follows new mail
-    return page.render("mails.html", flt=flt, result=result, accounts=accounts, labels=labels, live=live,
-                       statuses=outbox.STATUSES, sources=outbox.SOURCES, args=queries.query_args(flt))
+    following = result.newer is None  # the first page follows new mail
+    return page.render("mails.html", flt=flt, result=result, accounts=accounts, labels=labels, live=following,
+                       newest_event=newest_event, statuses=outbox.STATUSES, sources=outbox.SOURCES,
+                       args=queries.query_args(flt))
 
 
-@router.get("/ui/mails/live")
-def mail_list_live(request: Request):
-    """New rows of the first page since `after` (the page polls this), as HTML, with the new total."""
-    page = Page(request)
-    flt = _filter(request)
-    after = _cursor(request.query_params.get("after")) or 0
-    with page.store.session() as session:
-        rows, total, capped = queries.mails_after(session, flt, after)
-        names = label_names(session, {m.label_id for m, _ in rows})
-    fragment = templates.get_template("_rows.html").render(page=page, t=page.t, rows=rows, labels=names)
-    response = JSONResponse({"html": fragment, "count": len(rows), "total": total,
-                             "totalText": page.t("total", n=f"{total}+" if capped else total),
-                             "newestId": rows[0][0].id if rows else after})
+def _rows_html(page: "Page", session, rows: list) -> str:
+    names = label_names(session, {m.label_id for m, _ in rows})
+    marks = queries.marks(session, [m.id for m, _ in rows])
+    return _fragment(page, "_rows.html", rows=rows, labels=names, marks=marks)
+
+
+def _event_stream(page: "Page", events) -> live.EventStream:
+    response = live.EventStream(events)
+    response.headers["X-Accel-Buffering"] = "no"
     page.finish(response)
     return response
+
+
+@router.get("/ui/mails/stream")
+def mail_list_stream(request: Request):
+    """Server-sent events for the first page: `page` with the rows that are new or changed since
+    `after` (newest mail id shown) and `events` (newest event id seen), the order and the total."""
+    page = Page(request)
+    state = live.ListState(_filter(request), after=_cursor(request.query_params.get("after")) or 0,
+                           events=_cursor(request.query_params.get("events")) or 0)
+
+    def look() -> list:
+        with page.store.session() as session:
+            return state.look(session, lambda rows: _rows_html(page, session, rows),
+                              lambda n: page.t("total", n=n))
+
+    return _event_stream(page, live.stream(request, page.store, look))
 
 
 # one mail ---------------------------------------------------------------------------------------
@@ -162,8 +177,9 @@ def mail_view(request: Request, email_id: str):
         mail, account = found
         events = queries.events(session, mail.id)
         label = label_names(session, {mail.label_id}).get(mail.label_id)
-        deliveries = queries.webhook_attempts(session, page, email_id=mail.email_id, limit=50)
+        deliveries = queries.webhook_attempts(session, page, email_id=mail.email_id, limit=MAIL_DELIVERIES)
         message_headers = queries.message_headers(session, mail)
+        cursors = live.cursors(session, mail)
     attachments = queries.loads(mail.attachments, [])
     first_link = re.search(r"""href\s*=\s*["'](https?://[^"']+)["']""", mail.html or "", re.I)
     return page.render("mail.html", mail=mail, account=account, events=events, label=label,
@@ -171,7 +187,7 @@ def mail_view(request: Request, email_id: str):
                        bcc=queries.loads(mail.bcc, []), reply_to=queries.loads(mail.reply_to, []),
                        variables=queries.loads(mail.variables, {}),
                        attachments=attachments, buttons=EVENT_BUTTONS, deliveries=deliveries,
-                       message_headers=message_headers,
+                       message_headers=message_headers, cursors=cursors,
                        first_link=html_lib.unescape(first_link.group(1)) if first_link else "http://example.com/")
 
 
@@ -181,10 +197,48 @@ def mail_timeline(request: Request, email_id: str):
     with page.store.session() as session:
         mail, _account = _mail_or_404(page, session, email_id)
         events = queries.events(session, mail.id)
-    body = templates.get_template("_timeline.html").render(page=page, t=page.t, events=events, mail=mail)
+    body = _fragment(page, "_timeline.html", events=events, mail=mail)
     response = HTMLResponse(body)
     page.finish(response)
     return response
+
+
+def _fragment(page: Page, name: str, **context) -> str:
+    return templates.get_template(name).render(page=page, t=page.t, words=i18n.WORDS, **context)
+
+
+def _mail_parts(page: Page, session, mail) -> dict:
+    """The live parts of the mail view: its timeline and its webhook attempts."""
+    return {"statusText": page.t("ev_" + mail.status),
+            "timeline": _fragment(page, "_timeline.html", events=queries.events(session, mail.id), mail=mail),
+            "deliveries": _fragment(page, "_mail_deliveries.html", deliveries=queries.webhook_attempts(
+                session, page, email_id=mail.email_id, limit=MAIL_DELIVERIES))}
+
+
+@router.get("/ui/mails/{email_id}/deliveries", response_class=HTMLResponse)
+def mail_deliveries(request: Request, email_id: str):
+    page = Page(request)
+    with page.store.session() as session:
+        mail, _account = _mail_or_404(page, session, email_id)
+        body = _mail_parts(page, session, mail)["deliveries"]
+    response = HTMLResponse(body)
+    page.finish(response)
+    return response
+
+
+@router.get("/ui/mails/{email_id}/stream")
+def mail_stream(request: Request, email_id: str):
+    """Server-sent events for one mail: `mail` (status, timeline and webhook attempts) whenever it
+    has an event or attempt newer than `events` / `attempts`; `gone` once it is deleted."""
+    page = Page(request)
+    state = live.MailState(email_id, events=_cursor(request.query_params.get("events")) or 0,
+                           attempts=_cursor(request.query_params.get("attempts")) or 0)
+
+    def look() -> list:
+        with page.store.session() as session:
+            return state.look(session, lambda mail: _mail_parts(page, session, mail))
+
+    return _event_stream(page, live.stream(request, page.store, look))
 
 
 def body_policy(remote_images: bool) -> str:
@@ -250,8 +304,8 @@ def account_section(request: Request, user_name: str, section: str):
         travel = None if clock.is_real_time(session, account.id) else clock.view(session, account.id, page.settings.tz)
     if travel is not None:
         travel["shown"] = page.fmt(datetime.fromisoformat(travel["now"]))
-    return page.render(f"account_{section}.html", account=account, section=section,
-                       sections=list(sections.SECTIONS), account_clock=travel, **data)
+    return page.render(sections.TEMPLATES[section], account=account, section=section,
+                       sections=list(sections.SECTIONS), titles=sections.TITLES, account_clock=travel, **data)
 
 
 # static files -------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """The account pages: one function per section, returning the template's data (read-only)."""
 
+from datetime import datetime
+
+from ..control import suppressions as suppression_routes
 from ..domain import addresslist as addresslist_rules
 from ..domain import clock
 from ..domain import template as template_rules
@@ -91,5 +94,24 @@ def chart(days, counts, width=900, height=260, pad=40) -> dict:
             "legend": [(key, color) for key, _events, color in BARS]}
 
 
+SUPPRESSED_SHOWN = 500
+
+
+def _suppression(kind: str):
+    def section(session, account, page) -> dict:
+        found = suppression_routes.entries(session, account.id, kind, None, 0, SUPPRESSED_SHOWN, page.settings.tz)
+        rows = [{"email": e.email, "reason": e.reason, "apiUser": e.apiUser, "labelId": e.labelId,
+                 "time": page.fmt(datetime.fromisoformat(e.time))} for e in found.items]
+        return {"kind": kind, "rows": rows, "total": found.total}
+    return section
+
+
 SECTIONS = {"overview": overview, "templates": templates, "addresslists": address_lists,
-            "webhooks": webhooks, "stats": stats}
+            "webhooks": webhooks, "stats": stats, "bounces": _suppression("bounces"),
+            "unsubscribes": _suppression("unsubscribes"), "spamreports": _suppression("spamreports")}
+# The template of each section (the three suppression lists share one).
+TEMPLATES = {name: f"account_{name}.html" for name in SECTIONS} | {
+    "bounces": "account_suppression.html", "unsubscribes": "account_suppression.html",
+    "spamreports": "account_suppression.html"}
+TITLES = {"overview": "overview", "templates": "templates", "addresslists": "address_lists", "webhooks": "webhooks",
+          "stats": "statistics", "bounces": "bounces", "unsubscribes": "unsubscribes", "spamreports": "spam_reports"}
