@@ -17,6 +17,7 @@ app = typer.Typer(help="A local, offline emulator of the SendCloud email API v2.
 accounts_app = typer.Typer(help="Manage accounts in the database.", no_args_is_help=True)
 app.add_typer(accounts_app, name="accounts")
 
+PROGRESS_FROM = 1000  # demo runs of this many mails or more show a progress bar
 DATABASE = typer.Option(None, "--database", envvar="SC_EMULATOR_DATABASE_URL", show_default=False,
                         help="Database URL (default: sqlite:///./data/emulator.db).")
 
@@ -161,7 +162,8 @@ def demo(
     accounts: int = typer.Option(2, "--accounts", envvar="SC_EMULATOR_DEMO_ACCOUNTS", min=1, max=50,
                                  help="How many accounts to create."),
     locale: str = typer.Option("zh_CN", "--locale", envvar="SC_EMULATOR_DEMO_LOCALE",
-                               help="Faker locale of names, subjects and texts (e.g. zh_CN, en_US)."),
+                               help="Locale: zh_* gives Chinese mails, any other English; names, cities and "
+                                    "companies come from Faker in it (e.g. zh_CN, en_US)."),
     now: str = typer.Option(None, "--now", envvar="SC_EMULATOR_DEMO_NOW", show_default=False,
                             help="Reference time, ISO 8601 (e.g. 2026-11-26T12:00:00+08:00) "
                                  "(default: the current time)."),
@@ -175,10 +177,15 @@ def demo(
     reference = datetime.fromisoformat(now) if now else None
     if reference is not None and reference.tzinfo is None:
         raise typer.BadParameter("--now needs an offset, e.g. 2026-11-26T12:00:00+08:00")
-    summary = demo_data.generate(_store(database), seed=seed_, mails=mails, accounts=accounts,
-                                 locale=locale, now=reference)
-    for account in summary["accounts"]:
-        typer.echo(f"{account['userName']}: apiUser={account['apiUser']} apiKey={account['apiKey']}")
+    store = _store(database)
+    if mails >= PROGRESS_FROM:  # a long run: show how far it is (on a terminal; one line otherwise)
+        with typer.progressbar(length=mails, label="mails", file=sys.stderr) as bar:
+            summary = demo_data.generate(store, seed=seed_, mails=mails, accounts=accounts, locale=locale,
+                                         now=reference, progress=bar.update)
+    else:
+        summary = demo_data.generate(store, seed=seed_, mails=mails, accounts=accounts, locale=locale, now=reference)
+    for line in demo_data.credentials(summary["accounts"]):
+        typer.echo(line)
     typer.echo(f"{summary['mails']} mails, {summary['events']} events")
 
 

@@ -13,7 +13,7 @@ ROWS = ["baseline: userinfo/get", "mail/send, 1 recipient", "mail/send, 100 reci
         "GET /_emulator/mails?to= (outbox lookup)", "mail/send, address list of", "webhook callbacks",
         "peak RSS of the server: end / start-up", "SMTP messages/s, 1 connection / mail/send",
         "SMTP messages/s, 8 connections / mail/send", "baseline: session + SELECT 1", "first page (no filter)",
-        "recipient filter", "text search (rare: 'Order 99999 ')", "live poll (after = newest)"]
+        "recipient filter", "text search (rare: 'Order 99999 ')", "live check (event stream, nothing new)"]
 
 
 def test_bench_quick_prints_a_ratio_row_per_benchmark():

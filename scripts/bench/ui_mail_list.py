@@ -5,7 +5,7 @@
 (scripts/bench/run runs it too, after the HTTP benchmarks.)
 
 Fills a fresh database with N mails in two accounts, then times the list queries the pages run:
-the first page, a page deep in the history (keyset cursor), the filters, and the live poll.
+the first page, a page deep in the history (keyset cursor), the filters, and the live check (what the event stream reads after a write).
 Not a test: it prints numbers, each also as a ratio to a baseline (a session running SELECT 1).
 """
 
@@ -21,7 +21,7 @@ from sendcloud_emulator.domain import clock
 from sendcloud_emulator.domain.accounts import create_account, find_account
 from sendcloud_emulator.domain.outbox import Mail
 from sendcloud_emulator.store.db import Store
-from sendcloud_emulator.ui import queries
+from sendcloud_emulator.ui import live, queries
 from sendcloud_emulator.domain.outbox import MailFilter
 
 STATUSES = ("deliver", "deliver", "deliver", "invalid", "soft_bounce")
@@ -94,7 +94,11 @@ def run(url: str, mails: int, repeat: int = 20) -> tuple[list, float]:
     common, rare = MailFilter(q="Password reset"), MailFilter(q="Order 99999 ")
     t("text search (common: 'Password reset')", lambda s: queries.mail_page(s, common))
     t("text search (rare: 'Order 99999 ')", lambda s: queries.mail_page(s, rare))
-    t("live poll (after = newest)", lambda s: queries.mails_after(s, everything, mails + 10))
+    def live_check(session):  # one look of the list's event stream when nothing changed
+        state = live.ListState(everything, after=mails + 10, events=queries.newest_event_id(session))
+        return state.look(session, lambda rows: "", str)
+
+    t("live check (event stream, nothing new)", live_check)
     store.engine.dispose()
     return rows, rows[0][1]
 
