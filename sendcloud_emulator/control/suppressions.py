@@ -2,13 +2,12 @@
 lists, read and emptied through the same domain functions as bounce/list, bounce/delete and
 unsubscribe/delete (spam reports have no SendCloud delete action; here they can be removed too)."""
 
-from datetime import UTC
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from ..domain import accounts, suppression
+from ..domain import accounts, clock, suppression
 from . import ADMIN, TAG
 
 router = APIRouter(prefix="/_emulator/accounts/{user_name}/suppressions", tags=[TAG], dependencies=ADMIN)
@@ -45,9 +44,7 @@ def _account(session, user_name: str) -> accounts.Account:
 
 def entry(row, tz) -> Entry:
     moment = getattr(row, suppression.TIME_COLUMN[type(row)])
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return Entry(email=row.email, domain=row.domain, time=moment.astimezone(tz).isoformat(timespec="seconds"),
+    return Entry(email=row.email, domain=row.domain, time=clock.iso(moment, tz),
                  reason=getattr(row, "reason", None), apiUser=getattr(row, "api_user", None),
                  labelId=getattr(row, "label_id", None))
 

@@ -128,7 +128,8 @@
     var inView = button.id === "delete-mail";
     if (inView && !window.confirm(button.dataset.confirm)) return;
     button.disabled = true;
-    control("DELETE", "/_emulator/mails/" + encodeURIComponent(button.dataset.emailId))
+    var emailId = button.dataset.emailId || button.closest("tr").dataset.emailId;
+    control("DELETE", "/_emulator/mails/" + encodeURIComponent(emailId))
       .then(function () {
         if (inView) { location.href = "/"; return; }
         var row = button.closest("tr");
