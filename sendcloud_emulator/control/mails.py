@@ -175,8 +175,7 @@ def get_mail(request: Request, email_id: str) -> dict:
 
 @router.get("/{email_id}/raw")
 def get_raw(request: Request, email_id: str) -> Response:
-    """The RFC 5322 message (.eml) with every MIME part; an SMTP mail's is the message as received
-    for its recipient (substitutions applied)."""
+    """The RFC 5322 message (.eml) with every MIME part; for an SMTP mail, as received (substituted)."""
     with request.app.state.store.session() as session:
         mail = _get(session, email_id)
         received = outbox.message_of(session, mail)
