@@ -82,14 +82,46 @@ def codes_block() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _schema_type(schema: dict) -> str:
+    """A property's type in a word or two: `integer`, `string or null`, `list of MailSummary`."""
+    if "$ref" in schema:
+        return f"`{schema['$ref'].rsplit('/', 1)[-1]}`"
+    if "anyOf" in schema:
+        return " or ".join(_schema_type(option) for option in schema["anyOf"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return "list of " + _schema_type(schema.get("items", {}))
+    if "enum" in schema:
+        return " / ".join(f"`{v}`" for v in schema["enum"])
+    if "const" in schema:
+        return f"`{schema['const']}`"
+    return {"object": "object"}.get(kind, kind)
+
+
+def _answer(operation: dict) -> str:
+    """The route's success answer: its status and model, or the media type of a download."""
+    for code, answer in operation.get("responses", {}).items():
+        if not code.startswith("2"):
+            continue
+        content = answer.get("content")
+        if not content:
+            return code
+        media, body = next(iter(content.items()))
+        if media != "application/json":
+            return f"{code} {media}"
+        return f"{code} {_schema_type(body.get('schema', {}))}"
+    return ""
+
+
 def control_block() -> str:
     from .app import create_app
     from .settings import Settings
 
     with tempfile.TemporaryDirectory() as folder:  # the engine is lazy: nothing is written there
         schema = create_app(Settings(database_url=f"sqlite:///{folder}/docs.db")).openapi()
-    lines = ["| method | path | what it does | query / body |", "|---|---|---|---|"]
+    lines = ["| method | path | what it does | query / body | answer |", "|---|---|---|---|---|"]
     components = schema.get("components", {}).get("schemas", {})
+    answers: list[str] = []
     for path, item in schema["paths"].items():
         if not path.startswith("/_emulator"):
             continue
@@ -101,8 +133,26 @@ def control_block() -> str:
                 model = components.get(ref.rsplit("/", 1)[-1], {})
                 inputs.append("body " + ", ".join(f"`{name}`" for name in model.get("properties", {})))
             summary = (operation.get("description") or operation.get("summary") or "").strip().splitlines()
+            answer = _answer(operation)
+            answers += re.findall(r"`([A-Za-z]+)`", answer)
             lines.append(f"| {method.upper()} | `{path}` | {_cell(summary[0] if summary else '')} | "
-                         f"{_cell('; '.join(inputs))} |")
+                         f"{_cell('; '.join(inputs))} | {_cell(answer)} |")
+    lines += ["", "The answers' models: every field is present in every answer, except those marked "
+              "(optional), which appear only when they apply; `or null` fields may be null.", ""]
+    lines += ["| model | fields |", "|---|---|"]
+    seen: list[str] = []
+    while answers:  # the answers' models, then the models they hold, each once
+        name = answers.pop(0)
+        if name in seen or name not in components:
+            continue
+        seen.append(name)
+        fields = []
+        for field, prop in components[name].get("properties", {}).items():
+            kind = _schema_type(prop)
+            answers += re.findall(r"`([A-Za-z]+)`", kind)
+            optional = "" if field in components[name].get("required", []) else " (optional)"
+            fields.append(f"`{field}` {kind}{optional}")
+        lines.append(f"| `{name}` | {_cell(', '.join(fields))} |")
     return "\n".join(lines) + "\n"
 
 

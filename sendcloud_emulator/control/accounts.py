@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from ..domain import accounts
 from ..values import INT_MAX
-from . import ADMIN, TAG, ServicesDep
+from . import ADMIN, TAG, ServicesDep, models
 
 router = APIRouter(prefix="/_emulator/accounts", tags=[TAG], dependencies=ADMIN)
 
@@ -28,7 +28,7 @@ def _get(session, user_name: str) -> accounts.Account:
     return found
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=models.AccountView)
 def create(body: accounts.AccountSpec, services: ServicesDep) -> dict:
     """Create an account with a test domain, a trigger and a batch API_USER; missing values are generated."""
     try:
@@ -40,7 +40,7 @@ def create(body: accounts.AccountSpec, services: ServicesDep) -> dict:
         raise HTTPException(status_code=400, detail="userName or apiUser already exists") from clash
 
 
-@router.get("")
+@router.get("", response_model=list[models.AccountView])
 def list_all(services: ServicesDep) -> list[dict]:
     """Every account with its credentials, oldest first."""
     with services.store.session() as session:
@@ -48,14 +48,14 @@ def list_all(services: ServicesDep) -> list[dict]:
         return accounts.account_views(session, list(rows))
 
 
-@router.get("/{user_name}")
+@router.get("/{user_name}", response_model=models.AccountView)
 def show(user_name: str, services: ServicesDep) -> dict:
     """One account with its credentials and settings, or 404."""
     with services.store.session() as session:
         return accounts.account_view(session, _get(session, user_name))
 
 
-@router.patch("/{user_name}")
+@router.patch("/{user_name}", response_model=models.AccountView)
 def change(user_name: str, body: AccountPatch, services: ServicesDep) -> dict:
     """Change quota, templateReview, appKey or rateLimitPerMinute."""
     with services.store.session(write=True) as session:

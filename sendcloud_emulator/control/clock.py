@@ -4,7 +4,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from ..domain import accounts, clock
-from . import ADMIN, TAG, ServicesDep
+from . import ADMIN, TAG, ServicesDep, models
 
 router = APIRouter(prefix="/_emulator/accounts", tags=[TAG], dependencies=ADMIN)
 
@@ -29,14 +29,14 @@ def _wake(services) -> None:
         worker.wake()
 
 
-@router.get("/{user_name}/clock")
+@router.get("/{user_name}/clock", response_model=models.ClockView)
 def get_clock(user_name: str, services: ServicesDep) -> dict:
     """The account's clock: `now` (ISO, the emulator's zone), `offsetSeconds` (now − real time), `frozen`."""
     with services.store.session() as session:
         return clock.view(session, _account(session, user_name).id, services.settings.tz)
 
 
-@router.put("/{user_name}/clock")
+@router.put("/{user_name}/clock", response_model=models.ClockView)
 def put_clock(user_name: str, body: ClockIn, services: ServicesDep) -> dict:
     """Advance (`advanceSeconds` > 0), jump forward (`now`), and/or freeze/restart (`frozen`); never backwards."""
     tz = services.settings.tz

@@ -11,7 +11,7 @@ from ..domain import events as pipeline
 from ..domain.accounts import Account
 from ..domain.outbox import Mail, MailEvent
 from ..domain.webhook import WebhookAttempt, WebhookDelivery
-from . import ADMIN, TAG, ServicesDep
+from . import ADMIN, TAG, ServicesDep, models
 
 router = APIRouter(prefix="/_emulator", tags=[TAG], dependencies=ADMIN)
 
@@ -42,7 +42,7 @@ def _event_view(services, row: MailEvent) -> dict:
             "createdAt": clock.iso(row.created_at, services.settings.tz)}
 
 
-@router.post("/events", status_code=201)
+@router.post("/events", status_code=201, response_model=models.EventView)
 def inject_event(body: EventIn, services: ServicesDep) -> dict:
     """Simulate one event for a mail; it updates status, suppression lists, statistics and fires webhooks."""
     event = body.event.strip().lower()
@@ -72,7 +72,7 @@ def inject_event(body: EventIn, services: ServicesDep) -> dict:
     return view
 
 
-@router.get("/events")
+@router.get("/events", response_model=models.EventPage)
 def list_events(services: ServicesDep, emailId: str | None = Query(default=None),
                 event: str | None = Query(default=None), account: str | None = Query(default=None)) -> dict:
     """The event log, oldest first."""
@@ -93,7 +93,7 @@ def list_events(services: ServicesDep, emailId: str | None = Query(default=None)
         return {"total": len(rows), "items": [_event_view(services, r) for r in rows]}
 
 
-@router.get("/webhook-deliveries")
+@router.get("/webhook-deliveries", response_model=models.WebhookAttemptPage)
 def list_deliveries(services: ServicesDep, account: str | None = Query(default=None),
                     event: str | None = Query(default=None), url: str | None = Query(default=None),
                     status: str | None = Query(default=None),

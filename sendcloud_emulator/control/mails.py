@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..domain import accounts, clock, mime, outbox
-from . import ADMIN, TAG
+from . import ADMIN, TAG, models
 
 router = APIRouter(prefix="/_emulator/mails", tags=[TAG], dependencies=ADMIN)
 
@@ -128,7 +128,7 @@ async def _wait_for(request: Request, filters: Filters, offset: int, limit: int,
 WAIT = Query(default=None, ge=0, le=MAX_WAIT, description="seconds to hold the request until a match arrives")
 
 
-@router.get("")
+@router.get("", response_model=models.MailPage, response_model_exclude_unset=True)
 async def list_mails(request: Request, filters: Filters = Depends(), limit: int = Query(default=50, ge=0, le=500),
                      offset: int = Query(default=0, ge=0), order: Literal["desc", "asc"] = Query(default="desc"),
                      wait: float | None = WAIT) -> dict:
@@ -136,7 +136,7 @@ async def list_mails(request: Request, filters: Filters = Depends(), limit: int 
     return await _wait_for(request, filters, offset, limit, order == "desc", wait or 0.0)
 
 
-@router.get("/latest")
+@router.get("/latest", response_model=models.MailFull)
 async def latest(request: Request, filters: Filters = Depends(), wait: float | None = WAIT) -> dict:
     """The newest matching mail in full, or 404."""
     found = await _wait_for(request, filters, 0, 1, True, wait or 0.0)
@@ -145,7 +145,7 @@ async def latest(request: Request, filters: Filters = Depends(), wait: float | N
     return await run_in_threadpool(_full_by_id, request, found["items"][0]["emailId"])
 
 
-@router.delete("")
+@router.delete("", response_model=models.Deleted)
 def delete_mails(request: Request, filters: Filters = Depends()) -> dict:
     """Delete the matching mails (no filter: all) with their events."""
     store = request.app.state.store
@@ -167,13 +167,15 @@ def _full_by_id(request: Request, email_id: str) -> dict:
         return full(request, session, mail, _user_names(session, [mail]).get(mail.account_id))
 
 
-@router.get("/{email_id}")
+@router.get("/{email_id}", response_model=models.MailFull)
 def get_mail(request: Request, email_id: str) -> dict:
     """One mail in full: rendered content, headers, attachments and its events."""
     return _full_by_id(request, email_id)
 
 
-@router.get("/{email_id}/raw")
+@router.get("/{email_id}/raw", response_class=Response,
+            responses={200: {"content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the .eml file"}})
 def get_raw(request: Request, email_id: str) -> Response:
     """The RFC 5322 message (.eml) with every MIME part; for an SMTP mail, as received (substituted)."""
     with request.app.state.store.session() as session:
@@ -184,7 +186,9 @@ def get_raw(request: Request, email_id: str) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="mail.eml"'})
 
 
-@router.get("/{email_id}/attachments/{index}")
+@router.get("/{email_id}/attachments/{index}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the file, with its own content type"}})
 def get_attachment(request: Request, email_id: str, index: int) -> Response:
     """One attachment or inline image (0-based, in the order of the mail's `attachments`)."""
     with request.app.state.store.session() as session:

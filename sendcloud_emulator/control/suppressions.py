@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from ..domain import accounts, clock, suppression
 from . import ADMIN, TAG
+from .models import Deleted
 
 router = APIRouter(prefix="/_emulator/accounts/{user_name}/suppressions", tags=[TAG], dependencies=ADMIN)
 
@@ -21,18 +22,14 @@ class Entry(BaseModel):
     email: str
     domain: str
     time: str  # ISO 8601 in the emulator's zone: bounce / unsubscribe / report time
-    reason: str | None = None  # bounces and spam reports
-    apiUser: str | None = None  # unsubscribes
-    labelId: int | None = None  # unsubscribes
+    reason: str | None  # bounces and spam reports (null in unsubscribes)
+    apiUser: str | None  # unsubscribes (null in the others)
+    labelId: int | None  # unsubscribes (null in the others)
 
 
 class EntryPage(BaseModel):
     total: int
     items: list[Entry]
-
-
-class Deleted(BaseModel):
-    deleted: int
 
 
 def _account(session, user_name: str) -> accounts.Account:

@@ -9,12 +9,12 @@ from ..chaos import FaultRule
 from ..codes import catalogue
 from ..domain import accounts
 from ..store.db import TRAFFIC_TABLES
-from . import ADMIN, TAG, ServicesDep, account_for
+from . import ADMIN, TAG, ServicesDep, account_for, models
 
 router = APIRouter(prefix="/_emulator", tags=[TAG])
 
 
-@router.get("/health")
+@router.get("/health", response_model=models.Health)
 def health(services: ServicesDep) -> dict:
     """200 once the store answers (Docker HEALTHCHECK, compose --wait); `smtp`: the SMTP ports in use, or null."""
     with services.store.session() as session:
@@ -57,7 +57,7 @@ class VerifyBody(BaseModel):
     verify: int = Field(default=accounts.VERIFY_ALL, ge=0, le=accounts.VERIFY_ALL)
 
 
-@router.post("/domains/verify", dependencies=ADMIN)
+@router.post("/domains/verify", dependencies=ADMIN, response_model=models.DomainView)
 def verify_domain(body: VerifyBody, services: ServicesDep) -> dict:
     """OR the given bits (dkim 1, spf 2, mx 4, cname 8, verifyKey 16) into a domain's verify."""
     with services.store.session(write=True) as session:
@@ -82,7 +82,7 @@ class FaultsBody(BaseModel):
     rules: list[FaultRuleBody]
 
 
-@router.put("/faults", dependencies=ADMIN)
+@router.put("/faults", dependencies=ADMIN, response_model=models.FaultRules)
 def put_faults(body: FaultsBody, services: ServicesDep) -> dict:
     """Replace the active fault rules; the first matching rule wins."""
     for rule in body.rules:
@@ -94,7 +94,7 @@ def put_faults(body: FaultsBody, services: ServicesDep) -> dict:
     return {"rules": [r.view() for r in services.faults.rules]}
 
 
-@router.get("/faults", dependencies=ADMIN)
+@router.get("/faults", dependencies=ADMIN, response_model=models.FaultRules)
 def get_faults(services: ServicesDep) -> dict:
     """The active fault rules."""
     return {"rules": [r.view() for r in services.faults.rules]}

@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from ..domain import clock
 from ..domain import template as templates
-from . import ADMIN, TAG, ServicesDep, account_for
+from . import ADMIN, TAG, ServicesDep, account_for, models
 
 router = APIRouter(prefix="/_emulator/templates", tags=[TAG], dependencies=ADMIN)
 
@@ -17,7 +17,7 @@ class ReviewIn(BaseModel):
     approve: bool
 
 
-@router.post("/review")
+@router.post("/review", response_model=models.TemplateView)
 def review(body: ReviewIn, services: ServicesDep) -> dict:
     """Move a pending template (templateStat 0) to approved (1) or rejected (−1); 400 if not pending."""
     store, tz = services.store, services.settings.tz
