@@ -1,7 +1,7 @@
 """The delivery pipeline: what an accepted send produces (docs/api.md §4) and how events update state.
 
 `on_accepted` is the one entry point of the mail module: it is called in the send's transaction,
-after the Mail rows are flushed. `inject` is the entry point of `POST /_emulator/events`. Every
+after the Mail rows are inserted. `inject` is the entry point of `POST /_emulator/events`. Every
 event goes through `Emitter.emit`, which logs it, moves the mail's delivery status, updates the
 suppression lists (§4.3), adds it to the mail's running totals (which database triggers fold into
 the statistics counters) and queues the webhook callbacks (§5).
@@ -13,11 +13,12 @@ from datetime import datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from . import suppression, webhook
 from .accounts import Account
-from .outbox import STATUSES, Mail, MailEvent
+from .outbox import STATE_COLUMNS, STATUSES, Mail, MailEvent, MailRow
 
 SIM_DOMAIN = "sim.sendcloud.test"
 INJECTABLE = ("deliver", "invalid", "soft_bounce", "open", "click", "unsubscribe", "report_spam")
@@ -82,7 +83,7 @@ def first_link(html: str | None) -> str:
     return parser.href or DEFAULT_URL
 
 
-def script(mail: Mail) -> list[tuple[str, int | None]]:
+def script(mail: Mail | MailRow) -> list[tuple[str, int | None]]:
     """The outcome after `request`: (event, subStat) steps, scripted by the local part on the simulator."""
     local, _, domain = mail.recipient.rpartition("@")
     if domain.lower() != SIM_DOMAIN:
@@ -125,27 +126,27 @@ class Emitter:
             self.session.connection().execute(webhook.WebhookDelivery.__table__.insert(), self.deliveries)
             self.deliveries = []
 
-    def _event(self, mail: Mail, event: str, sub_stat: int | None = None, url: str | None = None,
+    def _event(self, mail: Mail | MailRow, event: str, sub_stat: int | None = None, url: str | None = None,
                ip: str | None = None, user_agent: str | None = None) -> None:
         self.events.append({"account_id": mail.account_id, "mail_id": mail.id, "email_id": mail.email_id,
                             "event": event, "sub_stat": sub_stat, "url": url, "ip": ip, "user_agent": user_agent,
                             "created_at": self.now})
 
-    def _common(self, mail: Mail, event: str, sub_stat: int | None) -> dict[str, str]:
+    def _common(self, mail: Mail | MailRow, event: str, sub_stat: int | None) -> dict[str, str]:
         task = "" if mail.maillist_task_id is None else str(mail.maillist_task_id)
         message = MESSAGES.get(event) or describe(sub_stat)
         return {"apiUser": mail.api_user, "category": mail.api_user, "labelId": str(mail.label_id or 0),
                 "maillistTaskId": task, "mail_list_task_id": task, "userHeaders": user_headers(mail.headers),
                 "message": message}
 
-    def _queue(self, mail: Mail, event: str, fields: dict[str, str], message_id: str | None = None,
+    def _queue(self, mail: Mail | MailRow, event: str, fields: dict[str, str], message_id: str | None = None,
                email_id: str | None = None) -> None:
         for url in webhook.matching_urls(self.hooks, mail.api_user, event):
             self.deliveries.append(webhook.delivery_row(self.account_id, self.app_key, url, event, fields, self.now,
                                                         email_id=email_id, message_id=message_id or mail.message_id))
             self.queued += 1
 
-    def request(self, mails: list[Mail], message_id: str) -> None:
+    def request(self, mails: list[MailRow], message_id: str) -> None:
         """One `request` event per mail, one callback per URL listing every recipient (§4.1)."""
         for mail in mails:
             self._event(mail, "request")
@@ -158,7 +159,7 @@ class Emitter:
                            "recipientSize": str(len(mails))})
             self._queue(mails[0], "request", fields, message_id=message_id)
 
-    def emit(self, mail: Mail, event: str, sub_stat: int | None = None, url: str | None = None,
+    def emit(self, mail: Mail | MailRow, event: str, sub_stat: int | None = None, url: str | None = None,
              ip: str | None = None, user_agent: str | None = None) -> None:
         if event in DEFAULT_SUB_STAT and sub_stat is None:
             sub_stat = DEFAULT_SUB_STAT[event]
@@ -190,7 +191,7 @@ class Emitter:
             self._queue(mail, event, fields, email_id=mail.email_id)
 
 
-def tally(mail: Mail, event: str, sub_stat: int | None) -> None:
+def tally(mail: Mail | MailRow, event: str, sub_stat: int | None) -> None:
     """The mail's running totals that the statistics counters are built from (stats.py)."""
     if event == "deliver":
         mail.stat_delivered = 1
@@ -252,8 +253,11 @@ def _wake(services) -> Callable[[], None] | None:
     return worker.wake if worker is not None else None
 
 
-def on_accepted(ctx, mails: list[Mail], message_id: str, task_id: int | None = None) -> None:
-    """Every accepted recipient gets `request`, then suppression, the simulator script, or `deliver`."""
+def on_accepted(ctx, mails: list[MailRow], message_id: str, task_id: int | None = None) -> None:
+    """Every accepted recipient gets `request`, then suppression, the simulator script, or `deliver`.
+
+    `mails` are the rows sending.create_mails stored; their events are inserted in bulk and their
+    new states written in one statement per distinct state."""
     if not mails:
         return
     emitter = Emitter(ctx.session, mails[0].account_id, ctx.now)
@@ -265,10 +269,27 @@ def on_accepted(ctx, mails: list[Mail], message_id: str, task_id: int | None = N
         for event, sub_stat in steps:
             emitter.emit(mail, event, sub_stat)
     emitter.flush()
+    write_states(ctx.session, mails)
     if emitter.queued:
         wake = _wake(ctx.services)
         if wake is not None:
             ctx.after_commit.append(wake)
+
+
+def write_states(session: Session, mails: list[MailRow]) -> None:
+    """Write what the events moved (status, subStat, running totals) back, one UPDATE per distinct state."""
+    groups: dict[tuple, list[int]] = {}
+    for mail in mails:
+        groups.setdefault(tuple(getattr(mail, column) for column in STATE_COLUMNS), []).append(mail.id)
+    connection = session.connection()
+    for state, ids in groups.items():
+        values = {f"v_{column}": value for column, value in zip(STATE_COLUMNS, state)}
+        for start in range(0, len(ids), 500):
+            connection.execute(_WRITE_STATE, {**values, "ids": ids[start:start + 500]})
+
+
+_WRITE_STATE = (Mail.__table__.update().where(Mail.__table__.c.id.in_(bindparam("ids", expanding=True)))
+                .values({column: bindparam(f"v_{column}") for column in STATE_COLUMNS}))
 
 
 def inject(session: Session, mail: Mail, event: str, now: datetime, sub_stat: int | None = None,

@@ -71,6 +71,40 @@ class Mail(SQLModel, table=True):
     stat_unsubscribes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
+@dataclass(slots=True)
+class MailRow:
+    """A mail the send path has just stored, as plain values (no ORM object): what its events read
+    and change. The event pipeline writes the changed state back in grouped statements."""
+
+    id: int
+    account_id: int
+    email_id: str
+    message_id: str
+    api_user: str
+    recipient: str
+    recipient_key: str
+    label_id: int
+    maillist_task_id: int | None
+    headers: str
+    html: str | None
+    status: str
+    sub_stat: int
+    status_time: datetime
+    stat_delivered: int = 0
+    stat_invalid: int = 0
+    stat_invalid_sub: int | None = None
+    stat_bounced: int = 0
+    stat_opens: int = 0
+    stat_clicks: int = 0
+    stat_spam: int = 0
+    stat_unsubscribes: int = 0
+
+
+# the columns of a mail that its events move (events.write_states)
+STATE_COLUMNS = ("status", "sub_stat", "status_time", "stat_delivered", "stat_invalid", "stat_invalid_sub",
+                 "stat_bounced", "stat_opens", "stat_clicks", "stat_spam", "stat_unsubscribes")
+
+
 class MailFile(SQLModel, table=True):
     """An attachment or inline image, stored once per send (messageId) and shared by its mails."""
 

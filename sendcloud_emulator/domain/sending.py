@@ -15,10 +15,10 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
 from ..codes import ApiError
-from ..store.db import TRAFFIC_TABLES, Store
+from ..store.db import TRAFFIC_TABLES, Store, reserve_ids
 from . import render
 from .clock import UTCDateTime
-from .outbox import Mail, MailFile, MailMessage
+from .outbox import Mail, MailFile, MailMessage, MailRow
 
 DUPLICATE_WINDOW = timedelta(hours=1)
 MAX_FILE_BYTES = 10485760
@@ -154,33 +154,36 @@ def store_message(session: Session, account_id: int, message_id: str, data: byte
     session.add(MailMessage(account_id=account_id, message_id=message_id, data=data))
 
 
-def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str, content: Content,
-                 recipients: list[Recipient], attachments: list[dict], now: datetime,
-                 task_id: int | None = None, source: str = "v2") -> list[Mail]:
+def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str,
+                 content: Content, recipients: list[Recipient], attachments: list[dict], now: datetime,
+                 task_id: int | None = None, source: str = "v2") -> list[MailRow]:
     """One Mail per recipient, index = position in `recipients`, rendered for that recipient.
 
-    Rows are inserted in bulk (address lists can be large), then loaded back in order.
+    Rows are inserted in bulk with ids reserved up front (address lists can be large) and never
+    read back: the returned MailRows carry what the events of the send need.
     """
     if not recipients:
         return []
     attachments_json = json.dumps(attachments, ensure_ascii=False)
     headers_json = json.dumps(content.headers, ensure_ascii=False)
     reply_to_json = json.dumps(content.reply_to, ensure_ascii=False)
-    rows = []
+    ids = reserve_ids(session, Mail.__table__, len(recipients))
+    rows, mails = [], []
     for index, recipient in enumerate(recipients):
         eid = email_id(message_id, index, recipient.address)
         address = recipient.address
         variables = recipient.variables
+        key = address.lower()
+        html = render.substitute(content.html, variables, eid)
         rows.append({
-            "account_id": account_id, "email_id": eid, "message_id": message_id, "api_user": api_user,
-            "recipient": address, "recipient_key": address.lower(),
+            "id": ids[index], "account_id": account_id, "email_id": eid, "message_id": message_id,
+            "api_user": api_user, "recipient": address, "recipient_key": key,
             "recipient_domain": address.rsplit("@", 1)[-1].lower(),
             "from_address": content.from_address, "from_name": content.from_name,
             "to": json.dumps(recipient.to, ensure_ascii=False), "cc": json.dumps(recipient.cc, ensure_ascii=False),
             "bcc": json.dumps(recipient.bcc, ensure_ascii=False), "reply_to": reply_to_json,
             "subject": render.one_line(render.substitute(content.subject, variables, eid)),
-            "html": render.substitute(content.html, variables, eid),
-            "plain": render.substitute(content.plain, variables, eid),
+            "html": html, "plain": render.substitute(content.plain, variables, eid),
             "content_summary": content.content_summary, "headers": headers_json, "label_id": content.label_id,
             "template_invoke_name": content.template_invoke_name, "maillist_task_id": task_id,
             "variables": json.dumps(variables, ensure_ascii=False), "attachments": attachments_json,
@@ -188,10 +191,15 @@ def create_mails(session: Session, *, account_id: int, api_user: str, message_id
             "notification_to": content.notification_to, "calendar": content.calendar, "xsmtpapi": content.xsmtpapi,
             "source": source,
         })
+        mails.append(MailRow(ids[index], account_id, eid, message_id, api_user, address, key, content.label_id,
+                             task_id, headers_json, html, "request", 0, now))
+    connection = session.connection()
     for start in range(0, len(rows), 500):
-        session.connection().execute(insert(Mail.__table__), rows[start : start + 500])
-    found = session.exec(select(Mail).where(Mail.message_id == message_id).order_by(Mail.position)).all()
-    return list(found)
+        connection.execute(_INSERT_MAIL, rows[start : start + 500])
+    return mails
+
+
+_INSERT_MAIL = insert(Mail.__table__)
 
 
 # tasks ------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ to them yields `invalid` 401 (bounce, spam report) or 402 (unsubscribe), §4.1.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint, func
+from sqlalchemy import UniqueConstraint, bindparam, func, literal_column, union_all
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES
@@ -103,17 +103,25 @@ def add_unsubscribe(session: Session, account_id: int, email: str, api_user: str
 
 # the send-time check ----------------------------------------------------------------------------
 def suppressed(session: Session, account_id: int, keys: Iterable[str]) -> dict[str, int]:
-    """lower-cased address → invalid subStat (401 bounce/spam, 402 unsubscribe) for listed addresses."""
+    """lower-cased address → invalid subStat (401 bounce/spam, 402 unsubscribe) for listed addresses.
+
+    One query over the three lists per CHUNK addresses."""
     keys = sorted(set(keys))
     found: dict[str, int] = {}
-    for table, code in ((Unsubscribe, 402), (Bounce, 401), (SpamReport, 401)):  # 401 wins over 402
-        for i in range(0, len(keys), CHUNK):
-            chunk = keys[i:i + CHUNK]
-            rows = session.exec(select(table.email_key).where(table.account_id == account_id,
-                                                              table.email_key.in_(chunk))).all()
-            for key in rows:
-                found[key] = code
+    connection = session.connection()
+    for i in range(0, len(keys), CHUNK):
+        for key, code in connection.execute(_SUPPRESSED, {"account": account_id, "keys": keys[i:i + CHUNK]}):
+            if found.get(key) != 401:  # 401 wins over 402
+                found[key] = int(code)
     return found
+
+
+def _listed(table, code: int):
+    return select(table.email_key, literal_column(str(code))).where(
+        table.account_id == bindparam("account"), table.email_key.in_(bindparam("keys", expanding=True)))
+
+
+_SUPPRESSED = union_all(_listed(Unsubscribe, 402), _listed(Bounce, 401), _listed(SpamReport, 401))
 
 
 # reads ------------------------------------------------------------------------------------------

@@ -181,13 +181,26 @@ class Store:
             session.exec(select(table.id).where(table.id == account_id).with_for_update())
 
     def next_id(self, session: Session, name: str, first: int = 1) -> int:
-        row = session.exec(
-            text(
-                "INSERT INTO counter (name, value) VALUES (:name, :first) "
-                "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value"
-            ).bindparams(name=name, first=first)
-        ).one()
+        row = session.connection().execute(_NEXT_ID, {"name": name, "first": first}).one()
         return int(row[0])
+
+
+_NEXT_ID = text("INSERT INTO counter (name, value) VALUES (:name, :first) "
+               "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1 RETURNING value")
+_RESERVE_PG = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
+
+
+def reserve_ids(session: Session, table, count: int) -> list[int]:
+    """`count` fresh primary keys of `table` (integer `id`), so rows can be inserted in bulk with
+    their ids known and never read back. The caller holds a write transaction: on SQLite that is
+    the database's write lock, so the ids after the largest one stay free until it commits (the
+    ids SQLite itself would give); PostgreSQL draws them from the table's sequence."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        last = connection.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one()
+        return list(range(last + 1, last + 1 + count))
+    rows = connection.execute(_RESERVE_PG, {"table": table.name, "count": count}).all()
+    return [int(r[0]) for r in rows]
 
 
 def _build_schema(connection) -> None:
