@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await services.smtp.start()  # before the health check answers (smtp.md §1)
         smtp = " ".join(f"{'smtp' if name == 'port' else name}={settings.host}:{port}"
                         for name, port in services.smtp.ports.items() if port)
-        services.endpoints += [("SMTP" if name == "port" else name.upper(), f"smtp://{settings.host}:{port}")
+        services.endpoints += [("SMTP" if name == "port" else name.upper(),
+                                f"smtp://{logs.shown_host(settings.host)}:{port}")
                                for name, port in services.smtp.ports.items() if port]
         for account in loaded:
             log.warning("account %s: apiUser=%s apiKey=%s batchApiUser=%s batchApiKey=%s appKey=%s%s",

@@ -68,7 +68,7 @@ def _valid_settings(settings_class):
 def serve(
     host: str = typer.Option(None, envvar="SC_EMULATOR_HOST", show_default=False,
                              help="Address to bind (default: 127.0.0.1)."),
-    port: int = typer.Option(None, envvar="SC_EMULATOR_PORT", show_default=False, help="Port (default: 8000)."),
+    port: int = typer.Option(None, envvar="SC_EMULATOR_PORT", show_default=False, help="Port (default: 8000; 0: a free port, named in the start-up lines)."),
     database: str = DATABASE,
     fixtures: str = typer.Option(None, envvar="SC_EMULATOR_FIXTURES", show_default=False,
                                  help="Fixtures file loaded at start-up and on reset "
@@ -122,7 +122,25 @@ def serve(
         typer.echo(f"sendcloud-emulator: {refused}", err=True)
         raise typer.Exit(2) from None
 
-    run_server(settings, workers=workers, reload=reload)
+    listening = None
+    if settings.port == 0:
+        # Port 0 asks the system for a free port, known only once bound: bind it here, so that the
+        # app (its start-up lines, its own address) is told the port it really serves.
+        listening = bind(settings.host, 0)
+        os.environ["SC_EMULATOR_PORT"] = str(listening.getsockname()[1])
+        settings = _valid_settings(Settings)
+    run_server(settings, workers=workers, reload=reload, fd=None if listening is None else listening.fileno())
+
+
+def bind(host: str, port: int):
+    """A TCP socket bound as uvicorn binds host:port (SO_REUSEADDR; IPv6 for an address with `:`)."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)  # --reload and --workers hand it to their server processes
+    return sock
 
 
 def run_server(settings, workers: int = 1, reload: bool = False, fd: int | None = None) -> None:

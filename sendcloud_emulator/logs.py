@@ -70,12 +70,20 @@ def config(level: str = "info", fmt: str = "text") -> dict:
     }
 
 
+def shown_host(host: str) -> str:
+    """The address a user can open for a server bound to `host` (a wildcard address: loopback)."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
 def startup_lines(version: str, database_url: str, host: str, port: int, endpoints: list) -> list[str]:
     """What a user needs to start: version, database, where the API, the docs, the UI (and SMTP) are."""
     from sqlalchemy.engine import make_url
 
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    base = f"http://{shown_host}:{port}"
+    base = f"http://{shown_host(host)}:{port}"
     database = make_url(database_url).render_as_string(hide_password=True)
     lines = [f"sendcloud-emulator {version}", f"database: {database}",
              f"HTTP API: {base}/apiv2 (docs {base}/docs)"]

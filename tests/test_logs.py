@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -93,3 +94,50 @@ def test_startup_lines_hide_the_database_password_and_name_other_doors():
     assert lines == ["sendcloud-emulator 1.2.3", "database: postgresql+psycopg://app:***@db:5432/sc",
                      "HTTP API: http://127.0.0.1:8000/apiv2 (docs http://127.0.0.1:8000/docs)",
                      "SMTP: smtp://127.0.0.1:2525", "web UI: http://127.0.0.1:8000/"]
+
+
+def test_startup_lines_show_an_address_a_user_can_open():
+    assert logs.shown_host("0.0.0.0") == "127.0.0.1" and logs.shown_host("::") == "[::1]"
+    assert logs.shown_host("::1") == "[::1]" and logs.shown_host("localhost") == "localhost"
+    assert logs.startup_lines("1", "sqlite:///x.db", "::", 8000, [])[-1] == "web UI: http://[::1]:8000/"
+
+
+def _lines_until(process: subprocess.Popen, out, last: str, timeout: float = 120) -> list[str]:
+    """The log lines of `process` up to the first that starts with `last` (the start-up lines end so)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        lines = out.read_text(encoding="utf-8").splitlines()
+        if any(line.split(":", 1)[-1].strip().startswith(last) for line in lines):
+            return lines
+        time.sleep(0.1)
+    raise AssertionError(f"no {last!r} line: {out.read_text(encoding='utf-8')}")
+
+
+@pytest.mark.parametrize("smtp", ["off", "on"])
+def test_port_0_start_up_lines_name_the_port_really_bound(tmp_path, smtp):
+    """`serve --port 0` takes a free port; the start-up lines name it (not 0), and it serves there.
+    `--smtp-port 0` turns SMTP off (no SMTP line); a given SMTP port is named as health shows it."""
+    smtp_port = live.free_port() if smtp == "on" else 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SC_EMULATOR_")}
+    out = tmp_path / "server.log"
+    with out.open("w") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "sendcloud_emulator", "serve", "--port", "0",
+                                    "--database", f"sqlite:///{tmp_path}/db.sqlite", "--smtp-port", str(smtp_port)],
+                                   env=env, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            lines = _lines_until(process, out, "web UI")
+            [ui] = [line.split("web UI: ", 1)[1] for line in lines if "web UI: " in line]
+            [api] = [line.split("HTTP API: ", 1)[1] for line in lines if "HTTP API: " in line]
+            base = ui.rstrip("/")
+            host, port = base.removeprefix("http://").rsplit(":", 1)
+            assert host == "127.0.0.1" and int(port) > 0
+            assert api == f"{base}/apiv2 (docs {base}/docs)"
+            health = httpx.get(f"{base}/_emulator/health", timeout=10).json()
+            smtp_lines = [line.split("SMTP: ", 1)[1] for line in lines if "SMTP: " in line]
+            if smtp == "off":
+                assert smtp_lines == [] and health["smtp"] == {"port": None, "smtps": None}
+            else:
+                assert smtp_lines == [f"smtp://127.0.0.1:{smtp_port}"] and health["smtp"]["port"] == smtp_port
+            assert httpx.get(f"{base}/docs", timeout=10).status_code == 200
+        finally:
+            live.stop(process)

@@ -329,7 +329,7 @@ class Listener:
                 log.error("SMTP: cannot listen on %s:%s (%s); this SMTP listener is off", settings.host, port, error)
                 continue
             self.servers.append(server)
-            self.ports[key] = port
+            self.ports[key] = server.sockets[0].getsockname()[1]  # the port bound, as health shows it
 
     async def stop(self) -> None:
         for server in self.servers:
