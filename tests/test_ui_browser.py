@@ -49,7 +49,8 @@ def _need_browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _need_browser()
-    with EmulatorServer(make_settings(tmp_path_factory, lang="zh")) as live:
+    # SMTP on (a free port the server picks): the door badges are driven through a real SMTP session
+    with EmulatorServer(make_settings(tmp_path_factory, lang="zh", smtp_port=2525)) as live:
         yield live
 
 
@@ -111,7 +112,7 @@ def sender(server):
     sender.http.close()
 
 
-def test_new_mail_appears_in_the_list_without_reload(page, sender, shots):
+def test_new_mail_appears_in_the_list_without_reload(page, sender):
     page.goto(f"/?account={sender.account['userName']}&lang=en")
     page.wait_for_selector("#mails")
     assert page.is_visible("#no-mails")
@@ -126,7 +127,6 @@ def test_new_mail_appears_in_the_list_without_reload(page, sender, shots):
     page.locator("#mails tbody tr", has_text="Second mail").wait_for()
     first = page.locator("#mails tbody tr").first.inner_text()
     assert "Second mail" in first  # newest first
-    page.screenshot(path=str(shots / "mail-list.png"))
 
 
 def test_filters_narrow_the_list(page, sender):
@@ -249,7 +249,6 @@ def test_account_pages(page, server, shots):
     expect(key_cell).to_have_text(owner.account["apiKey"])
     assert "newsletter" in page.inner_text("#labels")
     assert owner.account["domain"] in page.inner_text("#domains")
-    page.screenshot(path=str(shots / "account.png"), full_page=True)
 
     page.goto(f"/ui/accounts/{user}/templates")
     row = page.locator("#templates tr[data-invoke-name=welcome]")
@@ -361,7 +360,7 @@ def test_list_updates_are_pushed_by_server_sent_events(page, sender):
     assert not [url for kind, url in kinds if kind in ("fetch", "xhr")]  # nothing polls
 
 
-def test_opened_clicked_unsubscribed_marks_and_columns_that_never_wrap(page, sender, shots):
+def test_opened_clicked_unsubscribed_marks_and_columns_that_never_wrap(page, sender):
     sender.call("label/add", labelName="Weekly member digest")
     reply = sender.call("mail/send", **{
         "from": f"shop@{sender.account['domain']}", "subject": "Marks", "labelName": "Weekly member digest",
@@ -389,7 +388,6 @@ def test_opened_clicked_unsubscribed_marks_and_columns_that_never_wrap(page, sen
         tops = target.locator("span").evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
         assert max(tops) - min(tops) < 8, (cell, tops)  # one line (tags and marks differ by a pixel or two)
     page.set_viewport_size({"width": 1280, "height": 860})
-    page.screenshot(path=str(shots / "mail-list.png"))
 
 
 def test_suppression_list_pages_remove_addresses(page, sender, shots):
@@ -448,7 +446,7 @@ def test_webhook_attempts_card_follows_a_simulated_click(page, sender):
         receiver.server.shutdown()
 
 
-def test_dark_theme_follows_the_system_setting(browser, server, sender, shots):
+def test_dark_theme_follows_the_system_setting(browser, server, sender):
     email_id = sender.send("Dark", "<p>d</p>")
     colours = {}
     for scheme in ("light", "dark"):
@@ -459,10 +457,81 @@ def test_dark_theme_follows_the_system_setting(browser, server, sender, shots):
                                        " getComputedStyle(document.body).color,"
                                        " getComputedStyle(document.querySelector('table.grid')).backgroundColor]")
         if scheme == "dark":
-            tab.screenshot(path=str(shots / "mail-list-dark.png"))
             tab.goto(f"/ui/mails/{email_id}?lang=en")
             frame_bg = tab.evaluate("getComputedStyle(document.getElementById('mail-html')).backgroundColor")
             assert frame_bg == "rgb(255, 255, 255)"  # the mail keeps its own (light) page
         context.close()
     assert colours["light"] == ["rgb(246, 247, 249)", "rgb(29, 36, 51)", "rgb(255, 255, 255)"]
     assert colours["dark"] == ["rgb(18, 22, 30)", "rgb(227, 231, 239)", "rgb(26, 31, 42)"]
+
+
+def test_door_badges_marks_and_the_account_clock_badge(browser, page, server, shots):
+    """A mailbox as a user sees it (Chinese, the default language): mails that came in by the v2 API,
+    the v1 WEBAPI and SMTP, the doors other than v2 badged in the list and the mail view; opened,
+    clicked and unsubscribed marks; an account whose clock travels shows its clock badge. The
+    screenshots in docs/screenshots are these pages (light and dark)."""
+    import smtplib
+    from email.message import EmailMessage
+
+    shop = Sender(server.url, userName=f"shop_{uuid.uuid4().hex[:6]}")
+    user, domain = shop.account["userName"], shop.account["domain"]
+    assert shop.call("label/add", labelName="订单通知")["statusCode"] == 200
+    reply = shop.call("mail/send", **{
+        "from": f"orders@{domain}", "fromName": "星河商城", "subject": "您的订单 20261130-0042 已发货",
+        "labelName": "订单通知", "html": "<p>您好，您的订单已发货。<a href='https://example.com/track'>查看物流</a></p>",
+        "xsmtpapi": '{"to": ["open@sim.sendcloud.test", "click@sim.sendcloud.test", '
+                    '"unsubscribe@sim.sendcloud.test"]}'})
+    assert reply["statusCode"] == 200, reply
+    v2_ids = reply["info"]["emailIdList"]
+    v1 = shop.http.post("/webapi/mail.send.json", data={
+        "api_user": shop.account["apiUser"], "api_key": shop.account["apiKey"], "from": f"account@{domain}",
+        "fromname": "星河商城", "to": "wang.fang@example.com", "subject": "密码重置验证码 482913",
+        "html": "<p>您的验证码是 482913，10 分钟内有效。</p>"})
+    assert v1.json() == {"message": "success"}, v1.text
+    message = EmailMessage()
+    message["From"], message["To"] = f"星河商城 <billing@{domain}>", "li.lei@example.com"
+    message["Subject"] = "电子发票 INV-2026-1130 已开具"
+    message.set_content("您好，本月电子发票已开具，请查收附件。")
+    message.add_attachment(b"%PDF-1.4 invoice", maintype="application", subtype="pdf", filename="INV-2026-1130.pdf")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as smtp:
+        smtp.login(shop.account["apiUser"], shop.account["apiKey"])
+        smtp.send_message(message)
+
+    page.goto(f"/?account={user}")
+    rows = page.locator("#mails tbody tr")
+    expect(rows).to_have_count(5)
+    by_recipient = lambda to: page.locator("#mails tbody tr", has_text=to)  # noqa: E731
+    by_recipient("unsubscribe@sim.sendcloud.test").locator("[data-mark=unsubscribe]").wait_for()
+    by_recipient("click@sim.sendcloud.test").locator("[data-mark=click]").wait_for()
+    expect(by_recipient("li.lei@example.com").locator(".tag.source")).to_have_text("smtp")
+    expect(by_recipient("li.lei@example.com").locator(".tag.source.s-smtp")).to_have_count(1)
+    expect(by_recipient("wang.fang@example.com").locator(".tag.source.s-v1")).to_have_text("v1")
+    for email_id in v2_ids:  # the API's own door has no badge
+        expect(page.locator(f"tr[data-email-id='{email_id}'] .tag.source")).to_have_count(0)
+    assert "电子发票 INV-2026-1130 已开具" in by_recipient("li.lei@example.com").inner_text()
+    assert "订单通知" in by_recipient("open@sim.sendcloud.test").inner_text()
+    page.screenshot(path=str(shots / "mail-list.png"))
+
+    dark = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 860}, color_scheme="dark")
+    tab = dark.new_page()
+    tab.goto(f"/?account={user}")
+    expect(tab.locator("#mails tbody tr")).to_have_count(5)
+    assert tab.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 22, 30)"
+    tab.screenshot(path=str(shots / "mail-list-dark.png"))
+    dark.close()
+
+    by_recipient("li.lei@example.com").locator("a[href^='/ui/mails/']").click()
+    expect(page.locator("#mail-source")).to_have_text("smtp")
+    expect(page.locator("body")).to_contain_text("INV-2026-1130.pdf")
+
+    # The account travels in time: its pages say so with the clock badge (frozen here).
+    moved = shop.http.put(f"/_emulator/accounts/{user}/clock", json={"now": "2030-01-15T09:30:00", "frozen": True})
+    assert moved.status_code == 200, moved.text
+    page.goto(f"/ui/accounts/{user}")
+    expect(page.locator("#account-clock")).to_have_text("账户时钟 2030-01-15 09:30:00 · 已冻结")
+    assert "frozen" in page.get_attribute("#account-clock", "class")
+    page.screenshot(path=str(shots / "account.png"), full_page=True)
+    assert shop.http.delete(f"/_emulator/accounts/{user}/clock").status_code == 204
+    page.goto(f"/ui/accounts/{user}")
+    expect(page.locator("#account-clock")).to_have_count(0)
+    shop.http.close()
