@@ -164,6 +164,19 @@ def check_wheel(image_venv, tmp_path):
     required = [line.split(": ", 1)[1] for line in metadata.splitlines()
                 if line.startswith("Requires-Dist:") and "extra ==" not in line]
     assert sorted(r.replace(" ", "") for r in required) == sorted(d.replace(" ", "") for d in declared)
+    # The PostgreSQL driver is the `postgres` extra only: a plugin user's install stays small.
+    assert not any(r.lower().startswith("psycopg") for r in required)
+    assert any(line.startswith("Requires-Dist: psycopg") and "extra == \"postgres\"" in line
+               for line in metadata.splitlines()), metadata
+    # The wheel puts one import package on the path, sendcloud_emulator: no generic top-level name
+    # (such as `emulator`) lands in a user's test environment.
+    record = (info / "RECORD").read_text(encoding="utf-8").splitlines()
+    tops = {line.split(",", 1)[0].split("/", 1)[0] for line in record if line}
+    assert tops - {"..", info.name} == {"sendcloud_emulator"}, tops
+    found = subprocess.run([str(image_venv / "bin" / "python"), "-c",
+                            "import importlib.util; print(importlib.util.find_spec('emulator'))"],
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "None"
 
 
 def test_the_image_build_and_commands_serve_the_default_account(image_venv, tmp_path):
