@@ -2,8 +2,9 @@
 
 Each document is hand-written prose with marked blocks. A block between
 `<!-- generated: NAME -->` and `<!-- end generated -->` is rewritten from the declarations
-(`apiv2 module/action`: its parameter table and codes; `codes`: the code catalogue) or from the
-control routes (`control`: their table). `--check` exits 1 when a file is stale; the test suite
+(`apiv2 module/action`: its parameter table and codes; `codes`: the code catalogue), from a run of
+the actions (`example module/action`: docexamples.py) or from the control routes (`control`: their
+table). `--check` exits 1 when a file is stale; the test suite
 runs it.
 """
 
@@ -165,6 +166,10 @@ def render_block(name: str) -> str:
     if kind == "apiv2":
         module, _, action = target.partition("/")
         return action_block(module, action)
+    if kind == "example":
+        from .docexamples import example_block
+
+        return example_block(target)
     raise ValueError(f"unknown generated block {name!r}")
 
 

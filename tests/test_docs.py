@@ -65,3 +65,27 @@ def test_docstring_references_name_sections_that_exist():
             assert any(h.startswith(name) for h in control), (source, name)
             checked += 1
     assert checked > 20
+
+
+def _action_sections(text: str) -> dict[str, str]:
+    """module/action → its part of docs/api.md: from its table to the next table or heading."""
+    starts = list(re.finditer(r"^<!-- generated: apiv2 (\S+) -->$", text, flags=re.M))
+    sections = {}
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
+        body = text[match.end():end]
+        heading = re.search(r"^#{1,3} ", body.split("<!-- end generated -->", 1)[1], flags=re.M)
+        tail = body.split("<!-- end generated -->", 1)[1]
+        sections[match.group(1)] = tail[:heading.start()] if heading else tail
+    return sections
+
+
+def test_every_action_has_its_info_shape_and_an_example():
+    sections = _action_sections((ROOT / "docs/api.md").read_text(encoding="utf-8"))
+    assert set(sections) == {f"{a.module}/{a.action}" for a in ACTIONS}
+    for name, section in sections.items():
+        assert "Info" in section or "info" in section, name
+        generated = f"<!-- generated: example {name} -->" in section
+        assert generated or "```" in section or "→" in section, f"{name} has no example"
+        if generated:  # an example of this very action, run and answered 200
+            assert "Example: " in section and '"statusCode": 200' in section, name
