@@ -68,6 +68,12 @@ def test_try_it_out_sends_an_attachment(offline_page, server):
     # (deep linking rewrites the URL fragment on click: that is no navigation to wait for)
     operation.locator(".opblock-summary").first.click(no_wait_after=True)
     operation.get_by_role("button", name="Try it out").click()
+    # Typed fields, from the declarations: an integer, a boolean, a file part (binary), a required one.
+    types = {name: operation.locator(f"tr[data-property-name='{name}'] .parameter__type").inner_text()
+             for name in ("labelId", "respEmailId", "attachments", "from")}
+    assert types["labelId"].startswith("integer") and types["respEmailId"].startswith("boolean"), types
+    assert "binary" in types["attachments"] and types["from"].startswith("string"), types
+    assert operation.locator("tr[data-property-name='from'] .parameter__name.required").count() == 1
     # The form starts with working values for the demo account; only the file is added.
     subject = f"Docs attachment {id(page)}"
     operation.locator("tr[data-property-name='subject'] input").fill(subject)
