@@ -1,7 +1,9 @@
 """Shared fixtures: one emulator per test worker (TestClient over HTTP), a fresh account per test."""
 
 import os
+import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,6 +69,46 @@ def new_account(client: TestClient, **fields) -> dict:
     response = client.post("/_emulator/accounts", json=fields)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def wait_until(condition, what: str, seconds: float = 30, every: float = 0.02):
+    """Polls `condition` until it returns something true (returned) and fails with `what` after
+    `seconds`. The pause is the polling interval; the order of events comes from the condition."""
+    deadline = time.monotonic() + seconds
+    while not (found := condition()):
+        assert time.monotonic() < deadline, what
+        time.sleep(every)
+    return found
+
+
+def put_faults(client, *rules, expect: int = 200) -> dict:
+    """PUT /_emulator/faults with these rules (control-api.md "Faults"); returns the shown rules."""
+    response = client.put("/_emulator/faults", json={"rules": list(rules)})
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def clear_faults(client) -> None:
+    assert client.delete("/_emulator/faults").status_code == 204
+
+
+@contextmanager
+def fault_rules(client, *rules):
+    """The rules are active inside the block and cleared when it ends, whatever happens inside (the
+    emulator is shared by every test of a worker)."""
+    shown = put_faults(client, *rules)
+    try:
+        yield shown
+    finally:
+        clear_faults(client)
+
+
+@pytest.fixture
+def faults(client):
+    """`faults(rule, ...)` replaces the active rules (as often as the test likes); they are cleared
+    when the test ends."""
+    yield lambda *rules, expect=200: put_faults(client, *rules, expect=expect)
+    clear_faults(client)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import Api, new_account
+from tests.conftest import Api, fault_rules, new_account
 
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 VIP = "vip@maillist.sendcloud.org"
@@ -362,13 +362,10 @@ def test_fault_only_codes_through_fault_rules(client, api, path, code, params):
     new_list(api)
     module, action = path.split("/")
     rule = {"module": module, "action": action, "apiUser": api.api_user, "statusCode": code, "count": 1}
-    assert client.put("/_emulator/faults", json={"rules": [rule]}).status_code == 200
-    try:
+    with fault_rules(client, rule):
         response = api.call(path, **params)
         assert response["statusCode"] == code and response["result"] is False and response["info"] == {}
         assert api.call(path, **params)["statusCode"] == 200  # count 1: the rule fired once
-    finally:
-        client.delete("/_emulator/faults")
 
 
 # configuration survives a traffic reset; account deletion removes everything ----------------------

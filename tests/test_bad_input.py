@@ -185,7 +185,7 @@ def test_an_internal_error_is_501_and_stores_nothing(baseline, monkeypatch):
     monkeypatch.setattr(label_actions, "view", broken_view)
     r = api.client.post("/apiv2/label/add", data={**api.creds(), "labelName": "half-done"})
     assert r.status_code == 200
-    assert r.json() == {"result": False, "statusCode": 501, "message": r.json()["message"], "info": {}}
+    assert r.json() == {"result": False, "statusCode": 501, "message": "服务器异常", "info": {}}  # return-codes.tsv
     monkeypatch.undo()
     assert [x["labelName"] for x in api.call("label/list")["info"]["dataList"]] == ["keep-me"]
     assert api.code("label/add", labelName="half-done") == 200

@@ -8,20 +8,7 @@ from fastapi.testclient import TestClient
 
 from sendcloud_emulator.app import create_app
 
-from .conftest import Api, make_settings, new_account
-
-
-@pytest.fixture
-def faults(client):
-    """PUT rules for one test; they are cleared afterwards (the client is shared by a worker)."""
-
-    def put(*rules, expect=200):
-        response = client.put("/_emulator/faults", json={"rules": list(rules)})
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    yield put
-    assert client.delete("/_emulator/faults").status_code == 204
+from .conftest import Api, make_settings, new_account, wait_until
 
 
 # Every code no ordinary request produces (api.md §6 "fault only"), plus 501 and 50001, with the
@@ -158,16 +145,25 @@ def test_latency_then_code(api, faults):
 
 
 def test_latency_on_a_write_does_not_block_other_accounts(client, api, other_api, faults):
-    """A slow fault must not hold the database's write lock while it waits."""
-    faults({"module": "label", "action": "add", "apiUser": api.api_user, "latencyMs": 1500})
+    """A slow fault must not hold the database's write lock while it waits.
+
+    The fault waits before the handler runs, so the slow label is stored only after the wait: had
+    the wait held the write lock, the other account's write would come after that insert."""
+    faults({"module": "label", "action": "add", "apiUser": api.api_user, "latencyMs": 3000})
     slow = threading.Thread(target=api.call, args=("label/add",), kwargs={"labelName": "slow"})
     slow.start()
-    time.sleep(0.2)
-    started = time.monotonic()
+    wait_until(lambda: fired(client) == 1, "the slow request never reached the fault")  # it is inside its wait
     assert other_api.code("label/add", labelName="fast") == 200
-    elapsed = time.monotonic() - started
+    stored_meanwhile = [x["labelName"] for x in api.call("label/list")["info"]["dataList"]]
+    slow_still_waiting = slow.is_alive()
     slow.join()
-    assert elapsed < 1.0, elapsed
+    assert stored_meanwhile == [] and slow_still_waiting
+    assert [x["labelName"] for x in api.call("label/list")["info"]["dataList"]] == ["slow"]
+
+
+def fired(client) -> int:
+    """How often the first active rule has fired: a request counts when it reaches the fault."""
+    return client.get("/_emulator/faults").json()["rules"][0]["fired"]
 
 
 @pytest.mark.parametrize("rule,fragment", [

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from .conftest import fault_rules
+
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 BAD_IDS = ["abc", "0", "00", "-1", "+1", "1.5", "1e3", "2147483648", "99999999999999999999", "１", "0x10", "1 2"]
 
@@ -290,15 +292,12 @@ def test_add_checks_name_before_uniqueness(api):
 def test_fault_only_label_codes_come_from_fault_rules(api, action, code):
     label = add(api, f"fault-{action}")
     rule = {"module": "label", "action": action, "apiUser": api.api_user, "statusCode": code, "count": 1}
-    assert api.client.put("/_emulator/faults", json={"rules": [rule]}).status_code == 200
-    try:
+    with fault_rules(api.client, rule):
         params = {"labelName": "fresh", "labelId": str(label["labelId"])}
         r = api.call(f"label/{action}", **params)
         assert r["statusCode"] == code and r["result"] is False and r["info"] == {}
         # the rule fired once; the same request now succeeds
         assert api.code(f"label/{action}", **params) == 200
-    finally:
-        api.client.delete("/_emulator/faults")
 
 
 # English ------------------------------------------------------------------------------------------------

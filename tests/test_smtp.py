@@ -19,7 +19,7 @@ from sendcloud_emulator.app import create_app
 from sendcloud_emulator.codes import message as code_message
 
 from . import live
-from .conftest import make_settings, new_account
+from .conftest import fault_rules, make_settings, new_account
 
 HOST = "127.0.0.1"
 QUEUED = re.compile(rb"#(.+)#Queued")
@@ -441,12 +441,9 @@ def test_536_rate_limit_counts_smtp_messages_with_api_requests(door):
 @pytest.mark.parametrize("status, reply", [(501, "451 4.3.0 {}"), (50001, "451 4.3.0 {}"), (40005, "554 5.3.0 {}")])
 def test_451_and_554_fault_rules_on_the_smtp_module(door, account, status, reply):
     rule = {"module": "smtp", "apiUser": account["apiUser"], "statusCode": status}
-    assert door.client.put("/_emulator/faults", json={"rules": [rule]}).status_code == 200
-    try:
+    with fault_rules(door.client, rule):
         with door.connect(account) as server:
             code, text = data_reply(server, plain_message())
-    finally:
-        door.client.put("/_emulator/faults", json={"rules": []})
     assert f"{code} {text.decode()}" == reply.format(code_message(status, "en"))
     assert door.mails(account) == []
 

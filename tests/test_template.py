@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import Api, new_account
+from tests.conftest import Api, fault_rules, new_account
 
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 BASE = {"name": "Order shipped", "html": "<p>Hi %name%, order %order% is on its way.</p>",
@@ -387,8 +387,7 @@ def test_fault_only_codes_through_fault_rules(client, api, action, code):
     if action != "add":
         add(api)
     rule = {"module": "template", "action": action, "apiUser": api.api_user, "statusCode": code, "count": 1}
-    assert client.put("/_emulator/faults", json={"rules": [rule]}).status_code == 200
-    try:
+    with fault_rules(client, rule):
         params = BASE if action == "add" else {}
         response = api.call(f"template/{action}", invokeName="order_shipped", **params)
         assert response["statusCode"] == code and response["result"] is False and response["info"] == {}
@@ -396,5 +395,3 @@ def test_fault_only_codes_through_fault_rules(client, api, action, code):
             assert api.code("template/get", invokeName="order_shipped") == 40216
         else:
             assert api.call("template/get", invokeName="order_shipped")["info"]["data"]["gmtUpdated"] == ""
-    finally:
-        client.delete("/_emulator/faults")

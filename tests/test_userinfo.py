@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .conftest import Api, new_account
+from .conftest import Api, fault_rules, new_account
 
 KEYS = ["userName", "email", "phone", "regTime", "accountType", "quota", "todayUsedQuota", "reputation",
         "balance", "avaliableBalance", "websiteAuthStatus", "businessAuthStatus"]
@@ -61,13 +61,10 @@ def test_english_word(en_api):
 
 def test_fault_only_41109(api):
     rule = {"module": "userinfo", "action": "get", "apiUser": api.api_user, "statusCode": 41109, "count": 1}
-    assert api.client.put("/_emulator/faults", json={"rules": [rule]}).status_code == 200
-    try:
+    with fault_rules(api.client, rule):
         r = api.call("userinfo/get")
         assert r == {"result": False, "statusCode": 41109, "message": "用户信息不存在", "info": {}}
         assert api.code("userinfo/get") == 200
-    finally:
-        api.client.delete("/_emulator/faults")
 
 
 def test_today_used_quota_counts_accepted_recipients_and_account_reset_clears_it(client, api):

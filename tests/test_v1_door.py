@@ -19,16 +19,6 @@ def v1(client, account) -> V1:
     return V1(client, account)
 
 
-@pytest.fixture
-def faults(client):
-    def put(*rules):
-        response = client.put("/_emulator/faults", json={"rules": list(rules)})
-        assert response.status_code == 200, response.text
-
-    yield put
-    assert client.delete("/_emulator/faults").status_code == 204
-
-
 # §2.1 routing ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/webapi", "/webapi/", "/webapi/mail.send", "/webapi/mail.send.txt",
                                   "/webapi/mail.nosuch.json", "/webapi/nosuch.get.json", "/webapi/mail/send.json",
