@@ -1,8 +1,8 @@
 """Contract audit of addresslist/addressmember/template (api.md §1.6, §2.2–§2.4): within-row check order,
 the list's gmtUpdated following its members, uniqueness under parallel requests."""
 
-import time
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,18 +51,31 @@ def _list(api, address):
     return api.call("addresslist/list", address=address)["info"]["dataList"][0]
 
 
+def _advance(api, seconds: int) -> None:
+    """Moves the account's clock on (control-api.md "Clock"); only this account's time changes."""
+    response = api.client.put(f"/_emulator/accounts/{api.account['userName']}/clock", json={"advanceSeconds": seconds})
+    assert response.status_code == 200, response.text
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
+
+
 def test_member_update_and_delete_move_the_lists_gmt_updated(api, vip):
+    frozen = api.client.put(f"/_emulator/accounts/{api.account['userName']}/clock", json={"frozen": True})
+    assert frozen.status_code == 200, frozen.text
     assert api.call("addressmember/add", address=vip, members="a@x.com;b@x.com")["info"]["count"] == 2
     created = _list(api, vip)
-    time.sleep(1.1)
+    _advance(api, 60)
     assert api.call("addressmember/update", address=vip, members="a@x.com", names="Ann")["info"]["count"] == 1
     member = api.call("addressmember/get", address=vip, members="a@x.com")["info"]["dataList"][0]
     updated = _list(api, vip)
-    assert updated["gmtUpdated"] == member["gmtUpdated"] > created["gmtUpdated"]
-    time.sleep(1.1)
+    assert updated["gmtUpdated"] == member["gmtUpdated"]
+    assert _seconds_between(created["gmtUpdated"], updated["gmtUpdated"]) == 60
+    _advance(api, 60)
     assert api.call("addressmember/delete", address=vip, members="b@x.com")["info"]["count"] == 1
     deleted = _list(api, vip)
-    assert deleted["gmtUpdated"] > updated["gmtUpdated"] and deleted["memberCount"] == 1
+    assert _seconds_between(updated["gmtUpdated"], deleted["gmtUpdated"]) == 60 and deleted["memberCount"] == 1
     # nothing changed → the list stays as it is
     assert api.call("addressmember/delete", address=vip, members="zz@x.com")["info"]["count"] == 0
     assert api.call("addressmember/update", address=vip, members="zz@x.com", names="Z")["info"]["count"] == 0

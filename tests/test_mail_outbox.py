@@ -6,6 +6,8 @@ import json
 import threading
 import time
 
+from sendcloud_emulator.control import mails as control_mails
+
 from .conftest import Api, new_account
 from .test_mail_send import full, mails, send
 
@@ -65,24 +67,42 @@ def test_latest(api, client, account):
     assert [e["event"] for e in latest.json()["events"]][:1] == ["request"]
 
 
-def test_wait_for_a_mail_sent_later(client, account):
+def waiting_marker(monkeypatch, to: str) -> threading.Event:
+    """Set once a long poll for mail to `to` has looked and found none: its request is now waiting."""
+    looked = threading.Event()
+    look = control_mails._look
+
+    def marked(request, *args):
+        found = look(request, *args)
+        if request.query_params.get("to") == to and not found["items"]:
+            looked.set()
+        return found
+
+    monkeypatch.setattr(control_mails, "_look", marked)
+    return looked
+
+
+def long_poll(client, to: str) -> tuple[threading.Thread, dict]:
+    """GET /_emulator/mails?to=…&wait=30 in a thread; the response lands in the returned dict."""
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(
+        response=client.get("/_emulator/mails", params={"to": to, "wait": 30})))
+    thread.start()
+    return thread, result
+
+
+def test_wait_for_a_mail_sent_later(client, account, monkeypatch):
     api = Api(client, account)
     target = f"reset-{account['userName']}@example.com"
-
-    def later():
-        time.sleep(1.0)
-        send(api, to=target, subject="Password reset")
-
-    worker = threading.Thread(target=later)
-    started = time.monotonic()
-    worker.start()
-    response = client.get("/_emulator/mails", params={"to": target, "wait": 10})
-    waited = time.monotonic() - started
-    worker.join()
-    assert response.status_code == 200
-    items = response.json()["items"]
-    assert [m["subject"] for m in items] == ["Password reset"]
-    assert 0.5 < waited < 9
+    waiting = waiting_marker(monkeypatch, target)
+    thread, result = long_poll(client, target)
+    assert waiting.wait(30), "the long poll never looked"
+    assert thread.is_alive()  # it found nothing and holds the request
+    send(api, to=target, subject="Password reset")
+    thread.join(20)  # well before its 30 s: the mail ends the wait
+    assert not thread.is_alive()
+    assert result["response"].status_code == 200
+    assert [m["subject"] for m in result["response"].json()["items"]] == ["Password reset"]
 
 
 def test_wait_times_out_with_an_empty_list(client):
@@ -92,22 +112,19 @@ def test_wait_times_out_with_an_empty_list(client):
     assert time.monotonic() - started >= 0.3
 
 
-def test_other_requests_served_while_waiting(client, account):
+def test_other_requests_served_while_waiting(client, account, monkeypatch):
     api = Api(client, account)
-    results = {}
-
-    def waiter():
-        results["wait"] = client.get("/_emulator/mails", params={"to": "nobody@example.com", "wait": 2})
-
-    thread = threading.Thread(target=waiter)
-    thread.start()
-    time.sleep(0.2)
-    started = time.monotonic()
+    release = f"release-{account['userName']}@example.com"
+    waiting = waiting_marker(monkeypatch, release)
+    thread, result = long_poll(client, release)
+    assert waiting.wait(30), "the long poll never looked"
     assert send(api)["statusCode"] == 200
     assert client.get("/_emulator/health").status_code == 200
-    assert time.monotonic() - started < 1.5
-    thread.join()
-    assert results["wait"].json()["items"] == []
+    assert thread.is_alive()  # both were answered while the long poll still held its request
+    send(api, to=release, subject="release")
+    thread.join(20)
+    assert not thread.is_alive()
+    assert [m["subject"] for m in result["response"].json()["items"]] == ["release"]
 
 
 def test_full_mail_fields(api, client, account):
