@@ -268,7 +268,9 @@ def test_send_is_not_blocked_by_a_stuck_receiver(client):
 
 
 def test_pending_retries_survive_a_restart(tmp_path_factory):
-    settings = make_settings(tmp_path_factory, webhook_retry_scale=0.06)  # first retry after 3.6 s
+    # Real retry times (the first retry a minute later): only the account's clock makes it due, so
+    # neither server can reach it by itself, however slow the machine.
+    settings = make_settings(tmp_path_factory, webhook_retry_scale=1)
     with Receiver(statuses=[500]) as receiver:
         with TestClient(create_app(settings)) as first:
             account = new_account(first)
@@ -278,6 +280,9 @@ def test_pending_retries_survive_a_restart(tmp_path_factory):
             assert wait_deliveries(first, 1)[0]["status"] == "retrying"
         assert len(receiver.forms()) == 1
         with TestClient(create_app(settings)) as second:
+            assert [(a["attempt"], a["status"]) for a in deliveries(second)] == [(1, "retrying")]
+            clock = second.put(f"/_emulator/accounts/{account['userName']}/clock", json={"advanceSeconds": 60})
+            assert clock.status_code == 200, clock.text
             attempts = wait_deliveries(second, 2, timeout=20)
             assert [(a["attempt"], a["statusCode"]) for a in attempts] == [(1, 500), (2, 200)]
         assert len(receiver.forms()) == 2
