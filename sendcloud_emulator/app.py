@@ -17,8 +17,7 @@ from . import __version__, fixtures, logs, webhook_worker
 from .chaos import Faults, RateLimiter
 from .codes import ApiError
 from .context import Ctx, Door, Reply
-from .domain import clock
-from .domain.accounts import authenticate
+from .domain.accounts import Authenticator
 from .domain.webhook import OwnAddresses
 from .guard import Guard
 from .openapi import build_openapi
@@ -53,6 +52,7 @@ class Services:
     store: Store
     faults: Faults = field(default_factory=Faults)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    auth: Authenticator = field(default_factory=Authenticator)  # (apiUser, apiKey) → caller, kept per process
     own: OwnAddresses | None = None  # the emulator's own host names and ports (no webhook may call them)
     # Async callables run once at start-up (after the schema and fixtures) and at shutdown; a reset
     # does not run them again. Other areas add theirs.
@@ -259,8 +259,7 @@ async def run_action(services: Services, entry: Action, params: Params, door: Do
 def admit(services: Services, params: Params) -> str:
     """Steps 2–3 in a short read transaction: the API_USER's name, or ApiError (40005, 50001)."""
     with services.store.session() as session:
-        account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
-        now = clock.now(session, account.id)
+        account, api_user, now = services.auth(session, params.scalar("apiUser"), params.scalar("apiKey"))
     services.rate_limiter.check(account.id, account.rate_limit_per_minute, now)
     return api_user.name
 
@@ -274,13 +273,11 @@ def execute(services: Services, entry: Action, params: Params, admitted: bool = 
     ctx = None
     try:
         with store.session(write=entry.writes) as session:
-            account, api_user = authenticate(session, params.scalar("apiUser"), params.scalar("apiKey"))
-            now = clock.now(session, account.id)
+            # a writer takes the account's write lock before it reads the caller (and the clock)
+            account, api_user, now = services.auth(session, params.scalar("apiUser"), params.scalar("apiKey"),
+                                                   lock=store if entry.writes else None)
             if not admitted:
                 services.rate_limiter.check(account.id, account.rate_limit_per_minute, now)
-            if entry.writes:
-                store.lock_account(session, account.id)
-                session.refresh(account)
             ctx = Ctx(store=store, session=session, settings=settings, params=params, account=account,
                       api_user=api_user, now=now, services=services, prepared=prepared or {},
                       source=door.source)

@@ -12,13 +12,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError, field_validator
 from pydantic import Field as Rule
-from sqlalchemy import UniqueConstraint, func
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, UniqueConstraint, bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
 from ..codes import ApiError
-from ..store.db import DERIVED_TABLES, Store, lock_table
+from ..store.db import DERIVED_TABLES, SCHEMA_STEPS, Store, lock_table
 from . import clock
 from .clock import UTCDateTime
 
@@ -145,14 +145,102 @@ class AccountClash(Exception):
 # authentication ---------------------------------------------------------------------------------
 def authenticate(session: Session, api_user: str | None, api_key: str | None) -> tuple[Account, ApiUser]:
     """§1.2: the pair must match one API_USER exactly (case-sensitive); else 40005."""
-    if not api_user or not api_key or not api_user.strip() or not api_key.strip():
-        raise ApiError(40005)
-    if "\x00" in api_user or "\x00" in api_key:  # no stored name holds NUL (PostgreSQL rejects it)
+    if not _well_formed(api_user, api_key):
         raise ApiError(40005)
     user = session.exec(select(ApiUser).where(ApiUser.name == api_user.strip())).first()
     if user is None or user.name != api_user.strip() or user.api_key != api_key.strip():
         raise ApiError(40005)
     return session.get(Account, user.account_id), user
+
+
+def _well_formed(api_user: str | None, api_key: str | None) -> bool:
+    if not api_user or not api_key or not api_user.strip() or not api_key.strip():
+        return False
+    return "\x00" not in api_user and "\x00" not in api_key  # no stored name holds NUL (PostgreSQL rejects it)
+
+
+# The authentication version: one row that every change of an account or an API_USER bumps, by
+# database trigger, in the changing transaction (API, control API, CLI, fixtures, resets alike), so
+# every process on the database sees a change as soon as it commits. Outside SQLModel's metadata:
+# a wipe leaves it counting up, never back to a value a process may have cached.
+AUTH_METADATA = MetaData()
+auth_version = Table("authversion", AUTH_METADATA, Column("id", Integer, primary_key=True, autoincrement=False),
+                     Column("value", BigInteger, nullable=False))
+_AUTH_TABLES = ("account", "apiuser")
+
+
+def install_auth_version(connection) -> None:
+    """Create the version row and the triggers that bump it (once per database)."""
+    AUTH_METADATA.create_all(connection)
+    if connection.execute(select(auth_version.c.id)).first() is None:
+        connection.execute(auth_version.insert().values(id=1, value=1))
+    bump = "UPDATE authversion SET value = value + 1 WHERE id = 1"
+    if connection.dialect.name == "sqlite":
+        for table in _AUTH_TABLES:
+            for op in ("INSERT", "UPDATE", "DELETE"):
+                connection.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {table}_auth_{op.lower()} "
+                                           f"AFTER {op} ON {table} BEGIN {bump}; END")
+        return
+    connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION auth_version_bump() RETURNS trigger AS $$ "
+                               f"BEGIN {bump}; RETURN NULL; END $$ LANGUAGE plpgsql")
+    for table in _AUTH_TABLES:
+        if connection.exec_driver_sql(f"SELECT 1 FROM pg_trigger WHERE tgname = '{table}_auth' "
+                                      f"AND tgrelid = '{table}'::regclass").first() is None:
+            connection.exec_driver_sql(f"CREATE TRIGGER {table}_auth AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                                       f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump()")
+
+
+SCHEMA_STEPS.append(install_auth_version)
+
+_VERSION = select(auth_version.c.value).where(auth_version.c.id == 1)
+# the version and the account's clock in one small read: all a cached caller costs a request
+_VERSION_AND_CLOCK = (select(auth_version.c.value, clock.AccountClock.offset_seconds, clock.AccountClock.frozen_at)
+                      .select_from(auth_version.outerjoin(clock.AccountClock,
+                                                          clock.AccountClock.account_id == bindparam("account")))
+                      .where(auth_version.c.id == 1))
+
+
+class Authenticator:
+    """`(apiUser, apiKey)` → the caller's Account and ApiUser and the account's clock, for one process.
+
+    Callers found once are kept with the authentication version they were read under; a request
+    then reads only the version and the clock row (one query) and uses them while the version is
+    unchanged. Any change of an account or API_USER, in any process, moves the version, and the
+    next request reads the caller again (a deleted key or API_USER is refused at once). The
+    Account and ApiUser returned are shared, detached copies: read them, never change them.
+    """
+
+    LIMIT = 10_000  # callers kept (cleared whole when full)
+
+    def __init__(self):
+        self._callers: dict[tuple[str, str], tuple[int, Account, ApiUser]] = {}
+
+    def __call__(self, session: Session, api_user: str | None, api_key: str | None,
+                 lock: Store | None = None) -> tuple[Account, ApiUser, datetime]:
+        """§1.2 (40005), and the account's clock; `lock`: take the account's write lock first."""
+        if not _well_formed(api_user, api_key):
+            raise ApiError(40005)
+        connection = session.connection()
+        kept = self._callers.get((api_user, api_key))
+        if kept is not None:
+            version, account, user = kept
+            if lock is not None:
+                lock.lock_account(session, account.id)
+            row = connection.execute(_VERSION_AND_CLOCK, {"account": account.id}).first()
+            if row is not None and row[0] == version:
+                return account, user, clock.reading(row[1], row[2])
+        # read the version before the caller: a change committed in between makes the kept copy newer, never older
+        version = connection.execute(_VERSION).scalar()
+        account, user = authenticate(session, api_user, api_key)
+        if lock is not None:
+            lock.lock_account(session, account.id)
+            session.refresh(account)
+        account, user = Account(**account.model_dump()), ApiUser(**user.model_dump())
+        if version is not None:
+            if len(self._callers) >= self.LIMIT:
+                self._callers.clear()
+            self._callers[(api_user, api_key)] = (version, account, user)
+        return account, user, clock.now(session, account.id)
 
 
 # accounts ---------------------------------------------------------------------------------------

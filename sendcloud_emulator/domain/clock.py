@@ -105,6 +105,13 @@ def _reading(row: AccountClock | None, real: datetime) -> datetime:
     return real + timedelta(seconds=row.offset_seconds)
 
 
+def reading(offset_seconds: float | None, frozen_at: datetime | None) -> datetime:
+    """What time it is for an account whose clock row holds these values (both None: no row, real time)."""
+    if frozen_at is not None:
+        return frozen_at
+    return real_time() + timedelta(seconds=offset_seconds or 0.0)
+
+
 def now(session: Session, account_id: int) -> datetime:
     """What time it is for this account (aware UTC)."""
     return _reading(session.get(AccountClock, account_id), real_time())

@@ -21,7 +21,6 @@ from ..chaos import FaultRaised, RateLimited
 from ..codes import ApiError
 from ..context import Door
 from ..domain import label, pipeline
-from ..domain.accounts import authenticate
 from ..protocol.params import Params
 from ..routes import Action
 from .. import values
@@ -146,7 +145,7 @@ class Handler:
             user = name
         try:
             with self.services.store.session() as session:
-                account, api_user = authenticate(session, user, key)
+                account, api_user, _now = self.services.auth(session, user, key)
                 if label_id:
                     label.get(session, account.id, label_id)
         except ApiError:
