@@ -60,45 +60,37 @@ def find(session: Session, table, account_id: int, email: str):
 
 
 # writes (events and unsubscribe/add) -------------------------------------------------------------
-def add_bounce(session: Session, account_id: int, email: str, reason: str, when: datetime) -> Bounce:
-    """A second bounce refreshes the entry (§2.14)."""
-    entry = find(session, Bounce, account_id, email)
+def _put(session: Session, table, account_id: int, email: str, refresh: bool, **fields):
+    """The list's entry for `email`: a new one with these fields, or the existing one, refreshed with
+    them when `refresh` (events) or returned unchanged (unsubscribe/add)."""
+    entry = find(session, table, account_id, email)
     if entry is None:
-        entry = Bounce(account_id=account_id, email=email, email_key=email.lower(), domain=domain_of(email),
-                       reason=reason, bounce_time=when)
-    else:
-        entry.reason, entry.bounce_time = reason, when
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-def add_spam(session: Session, account_id: int, email: str, when: datetime) -> SpamReport:
-    entry = find(session, SpamReport, account_id, email)
-    if entry is None:
-        entry = SpamReport(account_id=account_id, email=email, email_key=email.lower(), domain=domain_of(email),
-                           spam_reported_time=when)
-    else:
-        entry.spam_reported_time = when
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-def add_unsubscribe(session: Session, account_id: int, email: str, api_user: str, label_id: int,
-                    when: datetime, refresh: bool = True) -> Unsubscribe:
-    """An unsubscribe event refreshes an existing entry; unsubscribe/add returns it unchanged."""
-    entry = find(session, Unsubscribe, account_id, email)
-    if entry is None:
-        entry = Unsubscribe(account_id=account_id, email=email, email_key=email.lower(), domain=domain_of(email),
-                            api_user=api_user, label_id=label_id, unsubscribe_time=when)
+        entry = table(account_id=account_id, email=email, email_key=email.lower(), domain=domain_of(email),
+                      **fields)
     elif refresh:
-        entry.api_user, entry.label_id, entry.unsubscribe_time = api_user, label_id, when
+        for name, value in fields.items():
+            setattr(entry, name, value)
     else:
         return entry
     session.add(entry)
     session.flush()
     return entry
+
+
+def add_bounce(session: Session, account_id: int, email: str, reason: str, when: datetime) -> Bounce:
+    """A second bounce refreshes the entry (§2.14)."""
+    return _put(session, Bounce, account_id, email, True, reason=reason, bounce_time=when)
+
+
+def add_spam(session: Session, account_id: int, email: str, when: datetime) -> SpamReport:
+    return _put(session, SpamReport, account_id, email, True, spam_reported_time=when)
+
+
+def add_unsubscribe(session: Session, account_id: int, email: str, api_user: str, label_id: int,
+                    when: datetime, refresh: bool = True) -> Unsubscribe:
+    """An unsubscribe event refreshes an existing entry; unsubscribe/add returns it unchanged."""
+    return _put(session, Unsubscribe, account_id, email, refresh, api_user=api_user, label_id=label_id,
+                unsubscribe_time=when)
 
 
 # the send-time check ----------------------------------------------------------------------------
