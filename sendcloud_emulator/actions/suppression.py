@@ -28,13 +28,17 @@ def _spam(ctx: Ctx, e: SpamReport) -> dict:
             "domain": e.domain}
 
 
+def _page(ctx: Ctx, table, render, email: str | None, bounds, **filters) -> dict:
+    """One page of a list, newest first (paging is read last, as declared)."""
+    start, limit = ctx.params.paging()
+    rows, total = suppression.search(ctx.session, table, ctx.account.id, email, bounds, start, limit, **filters)
+    return {"dataList": [render(ctx, r) for r in rows], "count": len(rows), "total": total}
+
+
 @declare(EMAIL, *WINDOW, *PAGING)
 def bounce_list(ctx: Ctx) -> dict:
     """Bounced addresses, newest first."""
-    email, bounds = _lookup(ctx)
-    start, limit = ctx.params.paging()
-    rows, total = suppression.search(ctx.session, Bounce, ctx.account.id, email, bounds, start, limit)
-    return {"dataList": [_bounce(ctx, r) for r in rows], "count": len(rows), "total": total}
+    return _page(ctx, Bounce, _bounce, *_lookup(ctx))
 
 
 @declare(EMAIL, *WINDOW)
@@ -57,10 +61,7 @@ def unsubscribe_list(ctx: Ctx) -> dict:
     email, bounds = _lookup(ctx)
     api_users = filters.api_user_list(ctx)
     label_ids = filters.label_id_list(ctx)
-    start, limit = ctx.params.paging()
-    rows, total = suppression.search(ctx.session, Unsubscribe, ctx.account.id, email, bounds, start, limit,
-                                     api_users=api_users, label_ids=label_ids)
-    return {"dataList": [_unsubscribe(ctx, r) for r in rows], "count": len(rows), "total": total}
+    return _page(ctx, Unsubscribe, _unsubscribe, email, bounds, api_users=api_users, label_ids=label_ids)
 
 
 @declare(EMAIL.but(required=True, description="The address to put on the list."))
@@ -82,7 +83,4 @@ def unsubscribe_delete(ctx: Ctx) -> dict:
 @declare(EMAIL, *WINDOW, *PAGING)
 def spamreported_list(ctx: Ctx) -> dict:
     """Addresses that reported spam, newest first."""
-    email, bounds = _lookup(ctx)
-    start, limit = ctx.params.paging()
-    rows, total = suppression.search(ctx.session, SpamReport, ctx.account.id, email, bounds, start, limit)
-    return {"dataList": [_spam(ctx, r) for r in rows], "count": len(rows), "total": total}
+    return _page(ctx, SpamReport, _spam, *_lookup(ctx))
