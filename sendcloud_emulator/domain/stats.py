@@ -41,17 +41,22 @@ def with_percents(counts: dict[str, int]) -> dict:
     return row
 
 
-def _mail_filters(account_id: int, bounds, api_users, label_ids, domains) -> list:
-    where = [Mail.account_id == account_id]
+def _filters(columns: tuple, account_id: int, bounds, api_users, label_ids, domains) -> list:
+    """The statistics filters over one table's (account, time, apiUser, labelId, recipient domain)
+    columns; `bounds` in the time column's own form."""
+    account, when, api_user, label, domain = columns
+    where = [account == account_id]
     if bounds is not None:
-        where += [Mail.request_time >= bounds[0], Mail.request_time < bounds[1]]
-    if api_users is not None:
-        where.append(Mail.api_user.in_(api_users))
-    if label_ids is not None:
-        where.append(Mail.label_id.in_(label_ids))
-    if domains is not None:
-        where.append(Mail.recipient_domain.in_(domains))
+        where += [when >= bounds[0], when < bounds[1]]
+    for column, wanted in ((api_user, api_users), (label, label_ids), (domain, domains)):
+        if wanted is not None:
+            where.append(column.in_(wanted))
     return where
+
+
+def _mail_filters(account_id: int, bounds, api_users, label_ids, domains) -> list:
+    columns = (Mail.account_id, Mail.request_time, Mail.api_user, Mail.label_id, Mail.recipient_domain)
+    return _filters(columns, account_id, bounds, api_users, label_ids, domains)
 
 
 # Per-minute statistics counters: the mails requested in one UTC minute, per (apiUser, recipient domain,
@@ -174,16 +179,10 @@ def _minute_text(moment: datetime) -> str:
 
 def _counter_filters(account_id: int, bounds, api_users, label_ids, domains) -> list:
     c = StatMinute.c
-    where = [c.account_id == account_id]
-    if bounds is not None:  # window bounds are local midnights: whole minutes
-        where += [c.minute >= _minute_text(bounds[0]), c.minute < _minute_text(bounds[1])]
-    if api_users is not None:
-        where.append(c.api_user.in_(api_users))
-    if label_ids is not None:
-        where.append(c.label_id.in_(label_ids))
-    if domains is not None:
-        where.append(c.domain.in_(domains))
-    return where
+    # window bounds are local midnights: whole minutes
+    minutes = None if bounds is None else (_minute_text(bounds[0]), _minute_text(bounds[1]))
+    return _filters((c.account_id, c.minute, c.api_user, c.label_id, c.domain), account_id, minutes,
+                    api_users, label_ids, domains)
 
 
 def _local(minute: str, tz: tzinfo) -> datetime:
