@@ -11,6 +11,7 @@ import gzip
 import json
 import re
 import zlib
+from functools import partial
 
 from .. import values
 from ..codes import ApiError
@@ -258,58 +259,51 @@ def _shared_rows(ctx: Ctx, draft: Draft) -> None:
     _resp_email_id(ctx, draft)
 
 
-# the actions ------------------------------------------------------------------------------------
+def _list_aliases(ctx: Ctx, draft: Draft) -> None:
+    """to of sendtemplate: the lists' aliases in list mode (otherwise xsmtpapi.to names the recipients)."""
+    if draft.list_mode:
+        _aliases(ctx, draft)
+
+
+def _template_subject(ctx: Ctx, draft: Draft) -> None:
+    """subject of sendtemplate: optional, the template's own is used when absent."""
+    _subject(ctx, draft, required=False)
+    if not (draft.subject or draft.template.subject):
+        raise ApiError(40826)  # cannot arise through the API: a template always has a subject
+
+
+def _read(ctx: Ctx, steps: tuple) -> Draft:
+    draft = Draft()
+    for step in steps:
+        step(ctx, draft)
+    return draft
+
+
+# the actions: each reads its table's rows in order, one step per row or group of rows -----------
+SEND_STEPS = (_from, _use_address_list, partial(_xsmtpapi, required=False), _recipients, _reply_to,
+              partial(_subject, required=True), _body, _shared_rows, _notification, _send_request_id)
+TEMPLATE_STEPS = (_from, _template, _use_address_list, partial(_xsmtpapi, required=True), _list_aliases, _reply_to,
+                  _template_subject, _shared_rows, _notification, _send_request_id)
+CALENDAR_STEPS = (_from, partial(_xsmtpapi, required=False), _recipients, _reply_to, partial(_subject, required=True),
+                  _body, _shared_rows, _send_request_id, _meeting)
+
+
 @declare(*SEND_PARAMS, codes=(*FINAL_CODES, 40821))
 def send(ctx: Ctx) -> dict | Reply:
     """Send one mail to to/cc/bcc, one per xsmtpapi.to entry, or to address lists (useAddressList)."""
-    draft = Draft()
-    _from(ctx, draft)
-    _use_address_list(ctx, draft)
-    _xsmtpapi(ctx, draft, required=False)
-    _recipients(ctx, draft)
-    _reply_to(ctx, draft)
-    _subject(ctx, draft, required=True)
-    _body(ctx, draft)
-    _shared_rows(ctx, draft)
-    _notification(ctx, draft)
-    _send_request_id(ctx, draft)
-    return _accept(ctx, draft)
+    return _accept(ctx, _read(ctx, SEND_STEPS))
 
 
 @declare(*TEMPLATE_PARAMS, codes=(*FINAL_CODES, 40821))
 def sendtemplate(ctx: Ctx) -> dict | Reply:
     """Send an approved template, rendered per xsmtpapi.to entry or per address-list member."""
-    draft = Draft()
-    _from(ctx, draft)
-    _template(ctx, draft)
-    _use_address_list(ctx, draft)
-    _xsmtpapi(ctx, draft, required=True)
-    if draft.list_mode:
-        _aliases(ctx, draft)
-    _reply_to(ctx, draft)
-    _subject(ctx, draft, required=False)
-    if not (draft.subject or draft.template.subject):
-        raise ApiError(40826)  # cannot arise through the API: a template always has a subject
-    _shared_rows(ctx, draft)
-    _notification(ctx, draft)
-    _send_request_id(ctx, draft)
-    return _accept(ctx, draft)
+    return _accept(ctx, _read(ctx, TEMPLATE_STEPS))
 
 
 @declare(*CALENDAR_PARAMS, codes=FINAL_CODES)
 def sendcalendar(ctx: Ctx) -> dict:
     """Send a meeting invitation (or update, or cancellation) with an iCalendar part."""
-    draft = Draft()
-    _from(ctx, draft)
-    _xsmtpapi(ctx, draft, required=False)
-    _recipients(ctx, draft)
-    _reply_to(ctx, draft)
-    _subject(ctx, draft, required=True)
-    _body(ctx, draft)
-    _shared_rows(ctx, draft)
-    _send_request_id(ctx, draft)
-    _meeting(ctx, draft)
-    return _accept(ctx, draft)
+    return _accept(ctx, _read(ctx, CALENDAR_STEPS))
 
 
 @declare(TASK_ID)
