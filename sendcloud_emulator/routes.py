@@ -2,7 +2,7 @@
 and the /_emulator routers."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from .actions import account, addresslist, label, mail, template
 from .actions import stats as stat_actions
@@ -16,11 +16,18 @@ POST = ("POST",)
 
 
 @dataclass(frozen=True)
-class Action:
-    module: str  # as documented; matching is case-insensitive
+class Route:
+    """A SendCloud action's address: module and action as documented (matched case-insensitively)."""
+
+    module: str
     action: str
-    handler: Callable
+    _: KW_ONLY
     methods: tuple[str, ...] = GET_POST
+
+
+@dataclass(frozen=True)
+class Action(Route):
+    handler: Callable
     writes: bool = True  # takes the account's write lock (caps and uniqueness must hold under races)
     # async (services, params) -> dict: slow work (a webhook probe) done after authentication and
     # before the write transaction, without a worker thread; the handler reads it as ctx.prepared
@@ -80,13 +87,10 @@ ACTION_INDEX: dict[tuple[str, str], Action] = {(a.module.lower(), a.action.lower
 
 
 @dataclass(frozen=True)
-class WebapiAction:
+class WebapiAction(Route):
     """A v1 action served as `/webapi/<module>.<action>.json` (v1.md §1); `decl` names its v2 twin."""
 
-    module: str  # as documented; matching is case-insensitive
-    action: str
     decl: Decl
-    methods: tuple[str, ...] = GET_POST
 
     @property
     def name(self) -> str:
