@@ -239,28 +239,26 @@ def reset(
     typer.echo(f"reset: traffic of {account} wiped")
 
 
+def _account_option(flag: str, help: str, **limits):
+    """An option of `accounts create`: unset by default (the account rules choose), its environment
+    twin SC_EMULATOR_ACCOUNT_<FLAG>."""
+    return typer.Option(None, flag, envvar="SC_EMULATOR_ACCOUNT_" + flag[2:].upper().replace("-", "_"),
+                        show_default=False, help=help, **limits)
+
+
 @accounts_app.command("create")
 def accounts_create(
-    user_name: str = typer.Option(None, "--user-name", envvar="SC_EMULATOR_ACCOUNT_USER_NAME",
-                                  show_default=False, help="userName (default: generated)."),
-    api_user: str = typer.Option(None, "--api-user", envvar="SC_EMULATOR_ACCOUNT_API_USER", show_default=False,
-                                 help="Trigger API_USER name (default: <userName>_trigger)."),
-    api_key: str = typer.Option(None, "--api-key", envvar="SC_EMULATOR_ACCOUNT_API_KEY", show_default=False,
-                                help="Its apiKey, 1-64 printable ASCII, no spaces (default: 16 random letters and digits)."),
-    batch_api_user: str = typer.Option(None, "--batch-api-user", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_USER",
-                                       show_default=False, help="Batch API_USER name (default: <userName>_batch)."),
-    batch_api_key: str = typer.Option(None, "--batch-api-key", envvar="SC_EMULATOR_ACCOUNT_BATCH_API_KEY",
-                                      show_default=False, help="Its apiKey (default: random)."),
-    app_key: str = typer.Option(None, "--app-key", envvar="SC_EMULATOR_ACCOUNT_APP_KEY", show_default=False,
-                                help="Key that signs webhooks (default: random)."),
-    domain: str = typer.Option(None, "--domain", envvar="SC_EMULATOR_ACCOUNT_DOMAIN", show_default=False,
-                               help="Name of the test domain (default: <random>.sendcloud.org)."),
-    quota: int = typer.Option(None, "--quota", envvar="SC_EMULATOR_ACCOUNT_QUOTA", min=0, show_default=False,
-                              help="Recipients per day (default: 10000)."),
-    template_review: str = typer.Option(None, "--template-review", envvar="SC_EMULATOR_ACCOUNT_TEMPLATE_REVIEW",
-                                        show_default=False, help="auto or manual (default: auto)."),
-    rate_limit: int = typer.Option(None, "--rate-limit", envvar="SC_EMULATOR_ACCOUNT_RATE_LIMIT", min=1,
-                                   show_default=False, help="Requests per rolling minute (default: no limit)."),
+    user_name: str = _account_option("--user-name", "userName (default: generated)."),
+    api_user: str = _account_option("--api-user", "Trigger API_USER name (default: <userName>_trigger)."),
+    api_key: str = _account_option("--api-key", "Its apiKey, 1-64 printable ASCII, no spaces "
+                                   "(default: 16 random letters and digits)."),
+    batch_api_user: str = _account_option("--batch-api-user", "Batch API_USER name (default: <userName>_batch)."),
+    batch_api_key: str = _account_option("--batch-api-key", "Its apiKey (default: random)."),
+    app_key: str = _account_option("--app-key", "Key that signs webhooks (default: random)."),
+    domain: str = _account_option("--domain", "Name of the test domain (default: <random>.sendcloud.org)."),
+    quota: int = _account_option("--quota", "Recipients per day (default: 10000).", min=0),
+    template_review: str = _account_option("--template-review", "auto or manual (default: auto)."),
+    rate_limit: int = _account_option("--rate-limit", "Requests per rolling minute (default: no limit).", min=1),
     as_json: bool = typer.Option(False, "--json", envvar="SC_EMULATOR_ACCOUNT_JSON",
                                  help="Print the account as JSON."),
     database: str = DATABASE,
