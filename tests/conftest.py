@@ -127,6 +127,14 @@ def other_api(client) -> Api:
     return Api(client, new_account(client))
 
 
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory) -> TestClient:
+    """An emulator of the module's own with SC_EMULATOR_ADMIN_TOKEN=s3cret: the control API and the UI
+    want the token."""
+    with TestClient(create_app(make_settings(tmp_path_factory, admin_token="s3cret"))) as guarded_client:
+        yield guarded_client
+
+
 @pytest.fixture(scope="session")
 def en_client(tmp_path_factory) -> TestClient:
     """A second emulator with SC_EMULATOR_LANG=en (English messages and words)."""

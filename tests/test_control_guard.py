@@ -13,12 +13,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-
-from sendcloud_emulator.app import create_app
 
 from . import live
-from .conftest import make_settings, new_account
+from .conftest import new_account
 from .receiver import Receiver
 
 # The TestClient's server is http://testserver (port 80) and its settings say port 8000.
@@ -133,12 +130,6 @@ def test_apiv2_is_not_guarded_by_origin(api):
 
 
 # the admin token in the web UI ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
-    with TestClient(create_app(make_settings(tmp_path_factory, admin_token="s3cret"))) as guarded_client:
-        yield guarded_client
-
-
 def test_the_ui_cookie_is_not_the_token_and_no_url_holds_it(guarded):
     guarded.cookies.clear()
     signed_in = guarded.get("/?token=s3cret&lang=en", follow_redirects=False)

@@ -1,12 +1,6 @@
 """/_emulator/accounts/{userName}/suppressions/{list}: read and empty an account's bounce,
 unsubscribe and spam-report lists (the UI's remove buttons use these routes)."""
 
-import pytest
-from fastapi.testclient import TestClient
-
-from sendcloud_emulator.app import create_app
-from tests.conftest import make_settings
-
 
 def send(api, *recipients: str) -> None:
     reply = api.call("mail/send", **{"from": f"shop@{api.account['domain']}", "subject": "s", "html": "<p>x</p>",
@@ -71,12 +65,6 @@ def test_bad_requests(client, api):
     assert client.delete(path(api, "blocklist")).status_code == 400
     assert client.delete(path(api, "bounces"), params={"email": " "}).status_code == 400
     assert client.get(path(api, "bounces"), params={"limit": 1001}).status_code == 400
-
-
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
-    with TestClient(create_app(make_settings(tmp_path_factory, admin_token="s3cret"))) as guarded_client:
-        yield guarded_client
 
 
 def test_admin_token_guards_the_routes(guarded):

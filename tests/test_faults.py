@@ -235,13 +235,6 @@ def test_rate_limit_from_fixtures_and_reset_of_the_account(client):
 
 
 # admin token --------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
-    settings = make_settings(tmp_path_factory, admin_token="s3cret")
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
 def _control_routes(client):
     """Every /_emulator route and method, from the OpenAPI document (path parameters filled in)."""
     for path, operations in client.get("/openapi.json").json()["paths"].items():

@@ -67,42 +67,45 @@ def test_latest(api, client, account):
     assert [e["event"] for e in latest.json()["events"]][:1] == ["request"]
 
 
-def waiting_marker(monkeypatch, to: str) -> threading.Event:
-    """Set once a long poll for mail to `to` has looked and found none: its request is now waiting."""
-    looked = threading.Event()
-    look = control_mails._look
+class LongPoll:
+    """GET /_emulator/mails?to=…&wait=30 held in a thread. Started, it returns once the server has
+    looked and found nothing (a marker on the server's look, no sleep): the request is waiting."""
 
-    def marked(request, *args):
-        found = look(request, *args)
-        if request.query_params.get("to") == to and not found["items"]:
-            looked.set()
-        return found
+    def __init__(self, client, monkeypatch, to: str):
+        looked = threading.Event()
+        look = control_mails._look
 
-    monkeypatch.setattr(control_mails, "_look", marked)
-    return looked
+        def marked(request, *args):
+            found = look(request, *args)
+            if request.query_params.get("to") == to and not found["items"]:
+                looked.set()
+            return found
 
+        monkeypatch.setattr(control_mails, "_look", marked)
+        self.result = {}
+        self.thread = threading.Thread(target=lambda: self.result.update(
+            response=client.get("/_emulator/mails", params={"to": to, "wait": 30})))
+        self.thread.start()
+        assert looked.wait(30), "the long poll never looked"
+        assert self.waiting()  # it found nothing and holds its request
 
-def long_poll(client, to: str) -> tuple[threading.Thread, dict]:
-    """GET /_emulator/mails?to=…&wait=30 in a thread; the response lands in the returned dict."""
-    result = {}
-    thread = threading.Thread(target=lambda: result.update(
-        response=client.get("/_emulator/mails", params={"to": to, "wait": 30})))
-    thread.start()
-    return thread, result
+    def waiting(self) -> bool:
+        return self.thread.is_alive()
+
+    def answer(self) -> list[dict]:
+        """The mails it answered with; well before its 30 s, or the wait did not end on the mail."""
+        self.thread.join(20)
+        assert not self.waiting()
+        assert self.result["response"].status_code == 200
+        return self.result["response"].json()["items"]
 
 
 def test_wait_for_a_mail_sent_later(client, account, monkeypatch):
     api = Api(client, account)
     target = f"reset-{account['userName']}@example.com"
-    waiting = waiting_marker(monkeypatch, target)
-    thread, result = long_poll(client, target)
-    assert waiting.wait(30), "the long poll never looked"
-    assert thread.is_alive()  # it found nothing and holds the request
+    poll = LongPoll(client, monkeypatch, target)
     send(api, to=target, subject="Password reset")
-    thread.join(20)  # well before its 30 s: the mail ends the wait
-    assert not thread.is_alive()
-    assert result["response"].status_code == 200
-    assert [m["subject"] for m in result["response"].json()["items"]] == ["Password reset"]
+    assert [m["subject"] for m in poll.answer()] == ["Password reset"]
 
 
 def test_wait_times_out_with_an_empty_list(client):
@@ -115,16 +118,12 @@ def test_wait_times_out_with_an_empty_list(client):
 def test_other_requests_served_while_waiting(client, account, monkeypatch):
     api = Api(client, account)
     release = f"release-{account['userName']}@example.com"
-    waiting = waiting_marker(monkeypatch, release)
-    thread, result = long_poll(client, release)
-    assert waiting.wait(30), "the long poll never looked"
+    poll = LongPoll(client, monkeypatch, release)
     assert send(api)["statusCode"] == 200
     assert client.get("/_emulator/health").status_code == 200
-    assert thread.is_alive()  # both were answered while the long poll still held its request
+    assert poll.waiting()  # both were answered while the long poll still held its request
     send(api, to=release, subject="release")
-    thread.join(20)
-    assert not thread.is_alive()
-    assert [m["subject"] for m in result["response"].json()["items"]] == ["release"]
+    assert [m["subject"] for m in poll.answer()] == ["release"]
 
 
 def test_full_mail_fields(api, client, account):

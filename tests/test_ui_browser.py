@@ -7,7 +7,6 @@ Screenshots go to $SC_UI_SCREENSHOTS (scripts/screenshots sets docs/screenshots)
 """
 
 import os
-import time
 import uuid
 from pathlib import Path
 
@@ -20,7 +19,7 @@ except ImportError:  # _need_browser() reports it
     expect = None
 
 from sendcloud_emulator.pytest_plugin import EmulatorServer
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wait_until
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -402,10 +401,7 @@ def test_suppression_list_pages_remove_addresses(page, sender, shots):
              "unsubscribes": ["unsubscribe@sim.sendcloud.test"], "spamreports": ["spam@sim.sendcloud.test"]}
     for kind, addresses in lists.items():
         path = f"/_emulator/accounts/{user}/suppressions/{kind}"
-        deadline = time.monotonic() + 20
-        while sender.http.get(path).json()["total"] < len(addresses):
-            assert time.monotonic() < deadline, kind
-            time.sleep(0.05)
+        wait_until(lambda: sender.http.get(path).json()["total"] >= len(addresses), kind)
         page.goto(f"/ui/accounts/{user}/{kind}?lang=en")
         assert sorted(page.locator("#suppressed tbody tr").evaluate_all("els => els.map(e => e.dataset.email)")) \
             == sorted(addresses)

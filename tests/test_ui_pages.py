@@ -2,13 +2,12 @@
 
 import re
 from urllib.parse import quote
-import time
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sendcloud_emulator.app import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wait_until
 
 
 def send(api, subject="Hello", html="<p>hi</p>", to="reader@example.com", **params) -> str:
@@ -106,12 +105,6 @@ def test_the_default_language_is_the_setting(tmp_path_factory):
         assert "SendCloud 模拟器" in english.get("/?lang=zh").text
 
 
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
-    with TestClient(create_app(make_settings(tmp_path_factory, admin_token="s3cret"))) as guarded_client:
-        yield guarded_client
-
-
 def test_admin_token_guards_the_ui(guarded):
     assert guarded.get("/").status_code == 401
     assert guarded.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -128,10 +121,8 @@ def test_webhook_page_shows_configurations_and_attempts(client, api):
     assert api.call("webhook/add", categoryName="all", event="deliver", url=hook)["statusCode"] == 200
     email_id = send(api, subject="Hooked")
     user = api.account["userName"]
-    deadline = time.monotonic() + 20
-    while not client.get("/_emulator/webhook-deliveries", params={"account": user}).json()["items"]:
-        assert time.monotonic() < deadline, "no webhook attempt was recorded"
-        time.sleep(0.1)
+    wait_until(lambda: client.get("/_emulator/webhook-deliveries", params={"account": user}).json()["items"],
+               "no webhook attempt was recorded")
     text = client.get(f"/ui/accounts/{user}/webhooks").text
     assert hook in text and 'id="deliveries"' in text and email_id[:20] in text
     assert 'id="mail-deliveries"' in client.get(f"/ui/mails/{email_id}").text
