@@ -187,3 +187,22 @@ def test_a_capped_count_is_shown_only_when_capped(client):
                                     "html": "h"})["statusCode"] == 200
     answer = client.get("/_emulator/mails", params={"account": api.account["userName"]}).json()
     assert set(answer) == {"total", "items"}
+
+
+def test_every_control_request_is_typed(client):
+    """Bodies are models with typed fields; query and path parameters have a type."""
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    bodies = 0
+    for path, item in schema["paths"].items():
+        if not path.startswith("/_emulator"):
+            continue
+        for method, operation in item.items():
+            for param in operation.get("parameters", []):
+                options = param["schema"].get("anyOf", [param["schema"]])
+                assert all(o.get("type") or o.get("enum") for o in options), (method, path, param)
+            if "requestBody" in operation:
+                bodies += 1
+                [(media, body)] = operation["requestBody"]["content"].items()
+                assert media == "application/json" and _typed(body["schema"], components) == [], (method, path)
+    assert bodies == 7
