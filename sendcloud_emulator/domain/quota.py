@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam, text
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
@@ -21,8 +21,8 @@ TRAFFIC_TABLES.add(QuotaUsage.__tablename__)
 
 
 def used_on(session: Session, account_id: int, day: date) -> int:
-    row = session.exec(select(QuotaUsage).where(QuotaUsage.account_id == account_id, QuotaUsage.day == day)).first()
-    return row.used if row else 0
+    used = session.connection().execute(_USED, {"account": account_id, "day": day}).scalar()
+    return used or 0
 
 
 def consume(session: Session, account_id: int, quota: int, day: date, recipients: int) -> None:
@@ -30,11 +30,14 @@ def consume(session: Session, account_id: int, quota: int, day: date, recipients
 
     Callers hold the account's write lock, so check-then-update cannot race.
     """
-    row = session.exec(select(QuotaUsage).where(QuotaUsage.account_id == account_id, QuotaUsage.day == day)).first()
-    used = row.used if row else 0
-    if used + recipients > quota:
+    if used_on(session, account_id, day) + recipients > quota:
         raise ApiError(40904)
-    if row is None:
-        row = QuotaUsage(account_id=account_id, day=day, used=0)
-    row.used = used + recipients
-    session.add(row)
+    session.connection().execute(_ADD, {"account_id": account_id, "day": day, "used": recipients})
+
+
+_table = QuotaUsage.__table__
+_USED = select(_table.c.used).where(_table.c.account_id == bindparam("account"), _table.c.day == bindparam("day"))
+# both dialects speak ON CONFLICT; the day is bound as the column's type
+_ADD = text("INSERT INTO quotausage (account_id, day, used) VALUES (:account_id, :day, :used) "
+            "ON CONFLICT (account_id, day) DO UPDATE SET used = quotausage.used + excluded.used"
+            ).bindparams(bindparam("day", type_=_table.c.day.type))

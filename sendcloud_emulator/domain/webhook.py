@@ -15,7 +15,7 @@ import threading
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, bindparam
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
@@ -241,9 +241,13 @@ def remove(session: Session, config: WebhookConfig, events: list[str] | None, no
     session.flush()
 
 
-def hooks_for(session: Session, account_id: int) -> list[WebhookConfig]:
-    return list(session.exec(select(WebhookConfig).where(WebhookConfig.account_id == account_id)
-                             .order_by(WebhookConfig.id)).all())
+def hooks_for(session: Session, account_id: int) -> list:
+    """The account's configurations as read-only rows (every send reads them: no ORM objects)."""
+    return list(session.connection().execute(_HOOKS, {"account": account_id}).all())
+
+
+_HOOKS = (WebhookConfig.__table__.select().where(WebhookConfig.__table__.c.account_id == bindparam("account"))
+          .order_by(WebhookConfig.__table__.c.id))
 
 
 def matching_urls(hooks: list[WebhookConfig], api_user: str, event: str) -> list[str]:
