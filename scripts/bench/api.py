@@ -1,6 +1,6 @@
 """Benchmarks of the emulator as users would compare it, every row against baselines of the same run.
 
-    scripts/bench/run [--quick] [--postgres [URL]] [--concurrency N] [--scale F] [--python-load]
+    scripts/bench/run [--quick] [--postgres [URL]] [--concurrency N] [--scale F] [--python-load] [--only ROW,...]
 
 One load tool (wrk when installed, else an asyncio client: load.py) with the same connection count
 times, each on its own real server process on a free loopback port:
@@ -17,6 +17,7 @@ times, each on its own real server process on a free loopback port:
     built with bulk SQL inserts, then served).
 Then the web UI's list queries in-process (ui_mail_list.py). Ratios are printed against the bare
 endpoint, moto and userinfo/get, and a summary says which target of the throughput issue is met.
+`--only` runs some groups of rows at their normal size (e.g. `--only bare,moto,userinfo,send`).
 Not a test: it prints numbers. Loopback traffic only; every loop is bounded in count and time.
 """
 
@@ -51,6 +52,12 @@ FULL = {"seconds": 8, "read_seconds": 4, "list_members": 5000, "list_sends": 3, 
 QUICK = {"seconds": 1, "read_seconds": 1, "list_members": 200, "list_sends": 2, "stat_mails": 1000,
          "webhooks": 100, "small_mails": 1000, "big_mails": 20_000, "ui_mails": 2000, "smtp_messages": 32}
 SMTP_CONNECTIONS = (1, 8)
+# --only: the groups of rows, in the order they run
+GROUPS = {"bare": "the bare FastAPI endpoint", "moto": "moto_server SES SendEmail", "userinfo": "userinfo/get",
+          "send": "mail/send, 1 recipient", "send100": "mail/send, 100 recipients",
+          "reads": "statistics and query actions over many mails, the outbox lookup, RSS after sends",
+          "lists": "address-list sends", "webhooks": "webhook callbacks", "smtp": "the SMTP door",
+          "big": "outbox query and UI first page at few and many mails", "ui": "in-process web UI list queries"}
 BENCH_VENV = ROOT / ".bench-venv"
 OK = '"statusCode":200'
 FORM = "application/x-www-form-urlencoded"
@@ -154,11 +161,15 @@ def ratio(a, b) -> str:
 
 
 class Bench:
-    def __init__(self, tool, connections: int, sizes: dict):
+    def __init__(self, tool, connections: int, sizes: dict, only: set[str] | None = None):
         self.tool = tool
         self.connections = connections
         self.sizes = sizes
+        self.only = only  # None: every group
         self.loads = Table("")
+
+    def wants(self, group: str) -> bool:
+        return self.only is None or group in self.only
 
     def measure(self, table: Table, name: str, request: load.Request, seconds: float | None = None,
                 note: str = "") -> dict:
@@ -292,56 +303,71 @@ def run_emulator(bench: Bench, table: Table, extra: Table, database: str) -> dic
         emu = Emulator(server, bench.connections)
         acct = emu.account()
         facts["idle_rss"] = server.rss()
-        bench.measure(table, "baseline: userinfo/get", emu.request(acct, "userinfo/get"))
-        before = emu.requests_today(acct)
-        row = bench.measure(table, "mail/send, 1 recipient", emu.request(acct, "mail/send", **mail(acct, to="one@example.com")))
-        stored = emu.requests_today(acct) - before
-        assert stored >= row["requests"], f"{stored} mails stored for {row['requests']} sends"
-        bench.measure(table, "mail/send, 100 recipients (xsmtpapi)",
-                      emu.request(acct, "mail/send", **mail(acct, xsmtpapi=xsmtpapi(100))))
-
-        # A second account holding stat_mails mails (sent 100 at a time) for the read benchmarks.
-        stats = emu.account()
-        begin = time.perf_counter()
-        with ThreadPoolExecutor(bench.connections) as pool:
-            list(pool.map(lambda i: emu.call(stats, "mail/send", **mail(stats, xsmtpapi=xsmtpapi(100, i * 100),
-                                                                         labelName=f"label{i % 5}")),
-                          range(c["stat_mails"] // 100)))
-        fill = time.perf_counter() - begin
-        total = emu.requests_today(stats)
-        facts["rss_after_sends"] = server.rss()
-        facts["peak_rss_after_sends"] = server.peak()
-        note = f"{total} mails (filled in {fill:.1f} s)"
-        seconds = c["read_seconds"]
-        bench.measure(table, "label/list", emu.request(stats, "label/list"), seconds, note)
-        bench.measure(table, "data/emailStatus, days=1, limit=100",
-                      emu.request(stats, "data/emailStatus", days="1", limit="100"), seconds, note)
-        bench.measure(table, "statday/list, days=1", emu.request(stats, "statday/list", days="1"), seconds, note)
-        bench.measure(table, "statday/list, days=1, aggregate=1",
-                      emu.request(stats, "statday/list", days="1", aggregate="1"), seconds, note)
-        bench.measure(table, "stathour/list, days=1", emu.request(stats, "stathour/list", days="1"), seconds, note)
-        bench.measure(table, "invalidstat/list, days=1", emu.request(stats, "invalidstat/list", days="1"),
-                      seconds, note)
-        everything = emu.total()
-        bench.measure(table, "GET /_emulator/mails?to= (outbox lookup)",
-                      load.Request(f"{emu.base}/_emulator/mails?to=user4242%40example.com", expect='"total"'),
-                      seconds, f"{everything} mails in all")
-
-        run_lists(bench, table, emu, acct)
-        run_webhooks(emu, table, c["webhooks"], 1)
-        run_webhooks(emu, table, c["webhooks"], 8)
-        run_smtp(emu, extra, c["smtp_messages"])
+        if bench.wants("userinfo"):
+            bench.measure(table, "baseline: userinfo/get", emu.request(acct, "userinfo/get"))
+        if bench.wants("send"):
+            before = emu.requests_today(acct)
+            row = bench.measure(table, "mail/send, 1 recipient",
+                                emu.request(acct, "mail/send", **mail(acct, to="one@example.com")))
+            stored = emu.requests_today(acct) - before
+            assert stored >= row["requests"], f"{stored} mails stored for {row['requests']} sends"
+        if bench.wants("send100"):
+            bench.measure(table, "mail/send, 100 recipients (xsmtpapi)",
+                          emu.request(acct, "mail/send", **mail(acct, xsmtpapi=xsmtpapi(100))))
+        run_reads(bench, table, emu, facts)
+        if bench.wants("lists"):
+            run_lists(bench, table, emu, acct)
+        if bench.wants("webhooks"):
+            run_webhooks(emu, table, c["webhooks"], 1)
+            run_webhooks(emu, table, c["webhooks"], 8)
+        if bench.wants("smtp"):
+            run_smtp(emu, extra, c["smtp_messages"])
         facts["peak_rss"] = server.peak()
         facts["end_rss"] = server.rss()
     finally:
         server.stop()
     extra.add("cold start to healthy", value=facts["cold_start"] * 1000, unit="ms")
     extra.add("idle RSS", value=facts["idle_rss"], unit="MB")
-    extra.add(f"RSS after {c['stat_mails']} sent mails", value=facts["rss_after_sends"], unit="MB",
-              note=f"{facts['rss_after_sends'] / facts['idle_rss']:.2f}x idle")
+    if "rss_after_sends" in facts:
+        extra.add(f"RSS after {c['stat_mails']} sent mails", value=facts["rss_after_sends"], unit="MB",
+                  note=f"{facts['rss_after_sends'] / facts['idle_rss']:.2f}x idle")
     extra.add("peak RSS of the server: end / start-up", value=facts["peak_rss"], unit="MB",
               note=f"{facts['idle_rss']:.0f} MB -> {facts['peak_rss']:.0f} MB", ratio=facts["peak_rss"] / facts["idle_rss"])
     return facts
+
+
+def run_reads(bench: Bench, table: Table, emu: "Emulator", facts: dict) -> None:
+    if not bench.wants("reads"):
+        return
+    c = bench.sizes
+    server = emu.server
+    # A second account holding stat_mails mails (sent 100 at a time) for the read benchmarks.
+    stats = emu.account()
+    begin = time.perf_counter()
+    with ThreadPoolExecutor(bench.connections) as pool:
+        list(pool.map(lambda i: emu.call(stats, "mail/send", **mail(stats, xsmtpapi=xsmtpapi(100, i * 100),
+                                                                     labelName=f"label{i % 5}")),
+                      range(c["stat_mails"] // 100)))
+    fill = time.perf_counter() - begin
+    total = emu.requests_today(stats)
+    facts["rss_after_sends"] = server.rss()
+    facts["peak_rss_after_sends"] = server.peak()
+    note = f"{total} mails (filled in {fill:.1f} s)"
+    seconds = c["read_seconds"]
+    bench.measure(table, "label/list", emu.request(stats, "label/list"), seconds, note)
+    bench.measure(table, "data/emailStatus, days=1, limit=100",
+                  emu.request(stats, "data/emailStatus", days="1", limit="100"), seconds, note)
+    bench.measure(table, "statday/list, days=1", emu.request(stats, "statday/list", days="1"), seconds, note)
+    bench.measure(table, "statday/list, days=1, aggregate=1",
+                  emu.request(stats, "statday/list", days="1", aggregate="1"), seconds, note)
+    bench.measure(table, "stathour/list, days=1", emu.request(stats, "stathour/list", days="1"), seconds, note)
+    bench.measure(table, "invalidstat/list, days=1", emu.request(stats, "invalidstat/list", days="1"),
+                  seconds, note)
+    everything = emu.total()
+    bench.measure(table, "GET /_emulator/mails?to= (outbox lookup)",
+                  load.Request(f"{emu.base}/_emulator/mails?to=user4242%40example.com", expect='"total"'),
+                  seconds, f"{everything} mails in all")
+
 
 
 def wait_done(emu: Emulator, acct: dict, task_ids: list[int], limit: float = 600) -> None:
@@ -606,7 +632,12 @@ def main() -> None:
     parser.add_argument("--python-load", action="store_true", help="use the asyncio load client even if wrk exists")
     parser.add_argument("--no-moto", action="store_true", help="skip the moto_server row")
     parser.add_argument("--no-ui", action="store_true", help="skip the in-process web UI list queries")
+    parser.add_argument("--only", metavar="ROW,...", type=lambda text: set(filter(None, text.split(","))),
+                        help="run only these groups of rows (their sizes as without --only): "
+                             + "; ".join(f"{name} = {what}" for name, what in GROUPS.items()))
     args = parser.parse_args()
+    if args.only is not None and not args.only <= set(GROUPS):
+        parser.error(f"--only: unknown {', '.join(sorted(args.only - set(GROUPS)))} (known: {', '.join(GROUPS)})")
     base = QUICK if args.quick else FULL
     sizes = {k: (v if k in ("seconds", "read_seconds") else max(1, int(v * args.scale))) for k, v in base.items()}
     sizes["stat_mails"] = max(100, sizes["stat_mails"] // 100 * 100)
@@ -616,7 +647,7 @@ def main() -> None:
     if args.postgres == "":
         raise SystemExit("--postgres needs a URL or SC_EMULATOR_TEST_POSTGRES_URL")
     tool = load.tool(args.python_load)
-    bench = Bench(tool, args.concurrency, sizes)
+    bench = Bench(tool, args.concurrency, sizes, args.only)
     started = time.perf_counter()
     with open("/proc/loadavg") as handle:
         loadavg = handle.read().split()[:3]
@@ -624,8 +655,9 @@ def main() -> None:
           f"({sizes['read_seconds']} s for reads); {os.cpu_count()} cores, load average {' '.join(loadavg)}")
 
     floors = Table("floors: the same load on a bare FastAPI endpoint and on moto_server")
-    run_bare(bench, floors)
-    if not args.no_moto:
+    if bench.wants("bare"):
+        run_bare(bench, floors)
+    if not args.no_moto and bench.wants("moto"):
         run_moto(bench, floors, create=not args.quick)
     bare, moto = (floors.find(n) or {} for n in ("bare FastAPI", "moto_server"))
     bare_rps, moto_rps = bare.get("rps"), moto.get("rps")
@@ -640,19 +672,21 @@ def main() -> None:
         facts = run_emulator(bench, api, extra, url)
         results.append((api, extra, facts))
     big = Table("outbox query and web UI first page over HTTP, SQLite (ratio = p50 / first row p50)")
-    run_big(bench, big, sizes["small_mails"])
-    run_big(bench, big, sizes["big_mails"])
+    if bench.wants("big"):
+        run_big(bench, big, sizes["small_mails"])
+        run_big(bench, big, sizes["big_mails"])
 
     print_loads(floors, bare_rps, moto_rps, None)
     for api, extra, _facts in results:
         print_loads(api, bare_rps, moto_rps, api.find("baseline: userinfo/get"))
         print_extra(extra)
-    print_loads(big, bare_rps, moto_rps, big.rows[0])
+    if big.rows:
+        print_loads(big, bare_rps, moto_rps, big.rows[0])
     print("\ntargets (SQLite run):")
     for name, measured, met in targets(floors, results[0][0], big, results[0][2], sizes):
         mark = "met" if met else ("MISSED" if met is False else "n/a")
         print(f"  {mark:<7} {name:<60} {measured}")
-    if not args.no_ui:
+    if not args.no_ui and bench.wants("ui"):
         rows, baseline = ui_mail_list.run(f"sqlite:///{tempfile.mkdtemp(prefix='sc-bench-')}/ui.db",
                                           sizes["ui_mails"], repeat=5 if args.quick else 20)
         print(f"\nweb UI list queries on sqlite, {sizes['ui_mails']} mails (in-process; ratio = median / baseline median)")
