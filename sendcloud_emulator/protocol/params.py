@@ -1,7 +1,9 @@
 """Parameters of one /apiv2 request and the typed readers every action uses (docs/api.md §1.3–§1.7).
 
 Each reader applies the blank/missing rules of §1.6 and raises ApiError with the code the caller
-names, so an action reads its parameters in the order of its table and nothing else.
+names, so an action reads its parameters in the order of its table and nothing else. A reader that
+can refuse a value takes its code as a required argument (`invalid` of every parsed reader, `empty`
+of a list); a required read names its `empty` code (checked against the declaration like the rest).
 """
 
 from collections.abc import Callable
@@ -66,6 +68,8 @@ class Params:
         if required is not None and (param.required and not required
                                      or required and not (param.required or param.required_when)):
             drift(f"{where} reads {name} with required={required}, declared {param.required}")
+        if required and empty is None:
+            drift(f"{where} reads {name} as required without its empty code")
         # the empty code only counts where a blank value can reach it
         for code in (empty if required or not blank_absent else None, invalid):
             if code is not None and code not in param.codes:
@@ -160,16 +164,14 @@ class Params:
         value = self._raw(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         return None if value is None else values.without_surrogates(value.strip())
 
-    def parsed(self, name: str, parse: Callable[[str], T | None], *, required: bool = False,
-               empty: int | None = None, invalid: int | None = None,
-               blank_absent: bool = False, default: T | None = None) -> T | None:
+    def parsed(self, name: str, parse: Callable[[str], T | None], *, invalid: int, required: bool = False,
+               empty: int | None = None, blank_absent: bool = False, default: T | None = None) -> T | None:
         self._check(name, required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
         return self._parsed(name, parse, required=required, empty=empty, invalid=invalid,
                             blank_absent=blank_absent, default=default)
 
-    def _parsed(self, name: str, parse: Callable[[str], T | None], *, required: bool = False,
-                empty: int | None = None, invalid: int | None = None,
-                blank_absent: bool = False, default: T | None = None) -> T | None:
+    def _parsed(self, name: str, parse: Callable[[str], T | None], *, invalid: int, required: bool = False,
+                empty: int | None = None, blank_absent: bool = False, default: T | None = None) -> T | None:
         value = self._token(name, required=required, empty=empty, blank_absent=blank_absent, invalid=invalid)
         if value is None:
             return default
@@ -178,8 +180,8 @@ class Params:
             raise ApiError(invalid)
         return result
 
-    def integer(self, name: str, *, required: bool = False, empty: int | None = None,
-                invalid: int | None = None, blank_absent: bool = False, lo: int = 0,
+    def integer(self, name: str, *, invalid: int, required: bool = False, empty: int | None = None,
+                blank_absent: bool = False, lo: int = 0,
                 hi: int = values.INT_MAX, default: int | None = None) -> int | None:
         self._check(name, "integer", required=required, empty=empty, invalid=invalid,
                     blank_absent=blank_absent, minimum=lo, maximum=hi)
@@ -194,29 +196,29 @@ class Params:
     def id(self, name: str, **kwargs) -> int | None:
         return self.integer(name, lo=1, **kwargs)
 
-    def boolean(self, name: str, *, empty: int | None = None, invalid: int | None = None,
+    def boolean(self, name: str, *, invalid: int, empty: int | None = None,
                 default: bool = False, blank_absent: bool = False) -> bool:
         self._check(name, "boolean", required=False, empty=empty, invalid=invalid, blank_absent=blank_absent)
         return self._parsed(name, parse_bool, empty=empty, invalid=invalid,
                             blank_absent=blank_absent, default=default)
 
-    def flag(self, name: str, *, empty: int | None = None, invalid: int | None = None,
+    def flag(self, name: str, *, invalid: int, empty: int | None = None,
              default: int = 0) -> int:
         return int(self.boolean(name, empty=empty, invalid=invalid, default=bool(default)))
 
-    def date(self, name: str, *, required: bool = False, empty: int | None = None,
-             invalid: int | None = None, blank_absent: bool = False) -> date | None:
+    def date(self, name: str, *, invalid: int, required: bool = False, empty: int | None = None,
+             blank_absent: bool = False) -> date | None:
         self._check(name, "date", required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
         return self._parsed(name, values.parse_date, required=required, empty=empty, invalid=invalid,
                             blank_absent=blank_absent)
 
-    def datetime(self, name: str, *, required: bool = False, empty: int | None = None,
-                 invalid: int | None = None, blank_absent: bool = False) -> datetime | None:
+    def datetime(self, name: str, *, invalid: int, required: bool = False, empty: int | None = None,
+                 blank_absent: bool = False) -> datetime | None:
         self._check(name, "datetime", required=required, empty=empty, invalid=invalid, blank_absent=blank_absent)
         return self._parsed(name, values.parse_datetime, required=required, empty=empty, invalid=invalid,
                             blank_absent=blank_absent)
 
-    def items(self, name: str, *, required: bool = False, empty: int | None = None,
+    def items(self, name: str, *, empty: int, required: bool = False,
               blank_absent: bool = False, invalid: int | None = None) -> list[str] | None:
         """A `;` list (repeated keys joined): trimmed items, empty ones dropped; none → empty code."""
         # a value holding no item reaches the empty code even where blank counts as absent
