@@ -35,6 +35,11 @@ def verified(form: dict, app_key: str) -> bool:
     return hmac.compare_digest(expected, form["signature"])
 
 
+def hook(api: Api, url: str, events: str = "deliver", category: str = "all") -> None:
+    """webhook/add: the account's callbacks of these events (and this category) go to `url`."""
+    assert api.code("webhook/add", categoryName=category, event=events, url=url) == 200
+
+
 def deliveries(client, **filters) -> list[dict]:
     response = client.get("/_emulator/webhook-deliveries", params=filters)
     assert response.status_code == 200
@@ -62,7 +67,7 @@ def test_end_to_end_click(client):
     """webhook/add, send to click@sim, receive request, deliver, open and click with valid signatures."""
     api = Api(client, new_account(client, appKey="k8Zq2Rw5Tn4Yp1Vx"))
     with Receiver() as receiver:
-        assert api.code("webhook/add", categoryName="all", event="request,deliver,open,click", url=receiver.url) == 200
+        hook(api, receiver.url, "request,deliver,open,click")
         [email_id] = send(api, f"click@{SIM}", headers=json.dumps({"SC-Custom-Order": "42", "X-Other": "1"}))
         forms = receiver.wait_for(lambda r: len(r.callbacks()) >= 4 and r.callbacks())
         assert [f["event"] for f in forms] == ["request", "deliver", "open", "click"]
@@ -111,7 +116,7 @@ def test_fields_per_event(client, local, event, extra):
     account = new_account(client)
     api = Api(client, account)
     with Receiver() as receiver:
-        api.call("webhook/add", categoryName=api.api_user, event=event, url=receiver.url)
+        hook(api, receiver.url, event, category=api.api_user)
         [email_id] = send(api, f"{local}@{SIM}", labelName="lbl")
         label_id = api.call("label/list", query="lbl")["info"]["dataList"][0]["labelId"]
         [form] = receiver.wait_for(lambda r: r.callbacks())
@@ -132,7 +137,7 @@ def test_injected_event_with_client_details(client):
     account = new_account(client)
     api = Api(client, account)
     with Receiver() as receiver:
-        api.call("webhook/add", categoryName="all", event="click", url=receiver.url)
+        hook(api, receiver.url, "click")
         [email_id] = send(api, "ben@example.com")
         ua = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7; rv:121.0) Gecko/20100101 Firefox/121.0"
         response = client.post("/_emulator/events", json={"emailId": email_id, "event": "click", "ip": "198.51.100.7",
@@ -149,7 +154,7 @@ def test_request_lists_every_recipient_once(client):
     api = Api(client, new_account(client))
     api.call("unsubscribe/add", email="ann@example.com")
     with Receiver() as receiver:
-        api.call("webhook/add", categoryName="all", event="request,invalid", url=receiver.url)
+        hook(api, receiver.url, "request,invalid")
         ids = send(api, "ben@example.com;ann@example.com;joe@example.com")
         # one URL gets its callbacks in event order, so once `invalid` (queued last) is in, a second
         # `request` would be in too
@@ -167,7 +172,7 @@ def test_address_list_task_id(client):
     api.call("addresslist/add", address="cb@maillist.sendcloud.org", name="cb")
     api.call("addressmember/add", address="cb@maillist.sendcloud.org", members="a@example.com;b@example.com")
     with Receiver() as receiver:
-        api.call("webhook/add", categoryName=account["batchApiUser"], event="request,deliver", url=receiver.url)
+        hook(api, receiver.url, "request,deliver", category=account["batchApiUser"])
         answer = api.call("mail/send", batch=True, **{"from": "shop@example.com", "to": "cb@maillist.sendcloud.org",
                                                       "subject": "S", "html": "<p>x</p>", "useAddressList": "true"})
         assert answer["statusCode"] == 40821
@@ -186,9 +191,9 @@ def test_category_event_filter_and_distinct_urls(client):
     account = new_account(client)
     api = Api(client, account)
     with Receiver() as shared, Receiver() as batch_only:
-        api.call("webhook/add", categoryName="all", event="deliver", url=shared.url)
-        api.call("webhook/add", categoryName=api.api_user, event="deliver,open", url=shared.url)
-        api.call("webhook/add", categoryName=account["batchApiUser"], event="deliver", url=batch_only.url)
+        hook(api, shared.url)
+        hook(api, shared.url, "deliver,open", category=api.api_user)
+        hook(api, batch_only.url, "deliver", category=account["batchApiUser"])
         send(api, f"open@{SIM}")
         forms = shared.wait_for(lambda r: any(f["event"] == "open" for f in r.forms()) and r.callbacks())
         assert [f["event"] for f in forms] == ["deliver", "open"]  # one POST per URL and event
@@ -201,7 +206,7 @@ def test_category_event_filter_and_distinct_urls(client):
         api.call("webhook/delete", categoryName=api.api_user, url=shared.url)
         before = len(shared.callbacks())
         send(api, f"open@{SIM}")
-        api.call("webhook/add", categoryName="all", event="deliver", url=shared.url)
+        hook(api, shared.url)
         send(api, "marker@example.com")
         shared.wait_for(lambda r: any(f.get("recipient") == "marker@example.com" for f in r.forms()))
         assert [f["recipient"] for f in shared.callbacks()[before:]] == ["marker@example.com"]
@@ -211,7 +216,7 @@ def test_fails_twice_then_succeeds_three_attempts(client):
     account = new_account(client)
     api = Api(client, account)
     with Receiver(statuses=[500, 404]) as receiver:
-        api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+        hook(api, receiver.url)
         [email_id] = send(api, "ben@example.com")
         attempts = wait_deliveries(client, 3, account=account["userName"])
         assert [(a["attempt"], a["statusCode"], a["status"]) for a in attempts] == [
@@ -230,7 +235,7 @@ def test_gives_up_after_six_attempts(client):
     account = new_account(client)
     api = Api(client, account)
     with Receiver(default=503) as receiver:
-        api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+        hook(api, receiver.url)
         send(api, "ben@example.com")
         attempts = wait_deliveries(client, 6, account=account["userName"])
         assert [a["attempt"] for a in attempts] == [1, 2, 3, 4, 5, 6]
@@ -243,8 +248,8 @@ def test_unreachable_and_slow_receivers_fail(client):
     api = Api(client, account)
     dead = closed_port_url()
     with Receiver(delays=[3.4]) as slow:
-        api.call("webhook/add", categoryName="all", event="deliver", url=dead)
-        api.call("webhook/add", categoryName=api.api_user, event="deliver", url=slow.url)
+        hook(api, dead)
+        hook(api, slow.url, "deliver", category=api.api_user)
         send(api, "ben@example.com")
         refused = wait_deliveries(client, 1, account=account["userName"], url=dead)[0]
         assert refused["statusCode"] is None and refused["error"] and refused["status"] == "retrying"
@@ -258,7 +263,7 @@ def test_send_is_not_blocked_by_a_stuck_receiver(client):
     api = Api(client, new_account(client))
     gate = threading.Event()
     with Receiver(gate=gate) as receiver:
-        api.call("webhook/add", categoryName="all", event="request", url=receiver.url)
+        hook(api, receiver.url, "request")
         send(api, "ben@example.com")
         # the receiver has the callback but has not answered: the send answered anyway
         assert receiver.wait_for(lambda r: r.requests)
@@ -275,7 +280,7 @@ def test_pending_retries_survive_a_restart(tmp_path_factory):
         with TestClient(create_app(settings)) as first:
             account = new_account(first)
             api = Api(first, account)
-            api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+            hook(api, receiver.url)
             send(api, "ben@example.com")
             assert wait_deliveries(first, 1)[0]["status"] == "retrying"
         assert len(receiver.forms()) == 1
@@ -292,7 +297,7 @@ def test_reset_of_account_drops_pending(client):
     account = new_account(client)
     api = Api(client, account)
     with Receiver(default=500) as receiver:
-        api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+        hook(api, receiver.url)
         send(api, "ben@example.com")
         wait_deliveries(client, 1, account=account["userName"])
         assert client.post("/_emulator/reset", params={"account": account["userName"]}).status_code == 204
@@ -310,7 +315,7 @@ def test_reset_of_account_drops_pending(client):
 def test_one_url_gets_callbacks_in_event_order(client):
     api = Api(client, new_account(client))
     with Receiver() as receiver:
-        api.call("webhook/add", categoryName="all", event="request,deliver,open", url=receiver.url)
+        hook(api, receiver.url, "request,deliver,open")
         ids = send(api, ";".join(f"open+{i}@{SIM}" for i in range(30)))
         forms = receiver.wait_for(lambda r: len(r.callbacks()) >= 61 and r.callbacks(), timeout=60)
         expected = [("request", "")] + [(event, email_id) for email_id in ids for event in ("deliver", "open")]
@@ -323,7 +328,7 @@ def test_callback_cut_off_by_a_shutdown_is_sent_after_restart(tmp_path_factory):
     with Receiver(gate=gate) as receiver:
         with TestClient(create_app(settings)) as first:
             api = Api(first, new_account(first))
-            api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+            hook(api, receiver.url)
             send(api, "ben@example.com")
             assert receiver.wait_for(lambda r: r.requests)  # the attempt is under way, unanswered
         gate.set()  # the first server has stopped mid-attempt
@@ -338,7 +343,7 @@ def test_deleting_an_account_removes_its_callbacks(client):
     account = new_account(client)
     api = Api(client, account)
     with Receiver(statuses=[500]) as receiver:
-        api.call("webhook/add", categoryName="all", event="deliver", url=receiver.url)
+        hook(api, receiver.url)
         api.call("unsubscribe/add", email="ann@example.com")
         send(api, f"invalid@{SIM};spam@{SIM}")
         wait_deliveries(client, 2, account=account["userName"])
