@@ -1,6 +1,7 @@
 """Shared fixtures: one emulator per test worker (TestClient over HTTP), a fresh account per test."""
 
 import os
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -79,6 +80,23 @@ def wait_until(condition, what: str, seconds: float = 30, every: float = 0.02):
         assert time.monotonic() < deadline, what
         time.sleep(every)
     return found
+
+
+def on_first_empty_look(monkeypatch, to: str, then) -> None:
+    """Calls `then()` once, when the server first looks for mail to `to` and finds none: a long poll
+    (`wait=`) for that address is then holding its request. A marker on the in-process server's own
+    look, so a test lines threads up without sleeping."""
+    from sendcloud_emulator.control import mails as control_mails
+
+    look, once = control_mails._look, threading.Lock()
+
+    def marked(request, *args):
+        found = look(request, *args)
+        if request.query_params.get("to") == to and not found["items"] and once.acquire(blocking=False):
+            then()
+        return found
+
+    monkeypatch.setattr(control_mails, "_look", marked)
 
 
 def put_faults(client, *rules, expect: int = 200) -> dict:

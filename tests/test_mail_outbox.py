@@ -6,9 +6,7 @@ import json
 import threading
 import time
 
-from sendcloud_emulator.control import mails as control_mails
-
-from .conftest import Api, new_account
+from .conftest import Api, new_account, on_first_empty_look
 from .test_mail_send import full, mails, send
 
 
@@ -73,15 +71,7 @@ class LongPoll:
 
     def __init__(self, client, monkeypatch, to: str):
         looked = threading.Event()
-        look = control_mails._look
-
-        def marked(request, *args):
-            found = look(request, *args)
-            if request.query_params.get("to") == to and not found["items"]:
-                looked.set()
-            return found
-
-        monkeypatch.setattr(control_mails, "_look", marked)
+        on_first_empty_look(monkeypatch, to, looked.set)
         self.result = {}
         self.thread = threading.Thread(target=lambda: self.result.update(
             response=client.get("/_emulator/mails", params={"to": to, "wait": 30})))

@@ -12,6 +12,7 @@ import pytest
 
 import sendcloud_emulator.pytest_plugin as plugin
 
+from .conftest import on_first_empty_look
 from .pg import database, servers
 from .readme import snippet
 
@@ -95,14 +96,14 @@ def test_accounts_are_isolated(sendcloud_emulator, sendcloud_account):
         sendcloud_emulator.delete_account(other.user_name)
 
 
-def test_wait_for_returns_a_mail_that_arrives_later(sendcloud_account):
-    timer = threading.Timer(0.4, _send, args=(sendcloud_account, "late@example.com", "Later"))
-    started = time.monotonic()
-    timer.start()
+def test_wait_for_returns_a_mail_that_arrives_later(sendcloud_account, monkeypatch):
+    # The mail is sent only once wait_for's long poll has looked and found nothing.
+    sender = threading.Thread(target=_send, args=(sendcloud_account, "late@example.com", "Later"))
+    on_first_empty_look(monkeypatch, "late@example.com", sender.start)
     mail = sendcloud_account.wait_for(to="late@example.com", timeout=10)
-    timer.join()
+    assert sender.ident is not None  # it waited for the mail (a timeout would have raised)
+    sender.join()
     assert mail["subject"] == "Later"
-    assert time.monotonic() - started > 0.3  # it waited for the mail (a timeout would have raised)
 
 
 def test_wait_for_times_out(sendcloud_account):
