@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
-from . import __version__, fixtures, logs, webhook_worker
+from . import __version__, fixtures, logs, task_worker, webhook_worker
 from .chaos import Faults, RateLimiter
 from .codes import ApiError
 from .context import Ctx, Door, Reply
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The SMTP door (smtp.md) runs its sends through the same run_action/execute as /apiv2.
     services.smtp = smtp_server.Listener(services, run_action, execute)
     webhook_worker.install(services)
+    task_worker.install(services)  # address-list mails, chunk by chunk, after the request answered
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -147,6 +147,30 @@ class SendCloudAccount:
             if time.monotonic() >= deadline:
                 raise AssertionError(f"no mail matching {filters} within {timeout}s")
 
+    def wait_for_tasks(self, reply, timeout: float = 10) -> list[dict]:
+        """Wait until the address-list tasks of a send are complete (mail/taskinfo says 请求完毕), so
+        every member's mail exists. `reply`: the 40821 envelope of a list send (or its task ids).
+        → the tasks as GET /_emulator/tasks/{id} shows them."""
+        if isinstance(reply, dict):
+            ids = reply.get("info", {}).get("maillistTaskId", [])
+        else:
+            ids = list(reply)
+        deadline = time.monotonic() + timeout
+        found = []
+        for task_id in ids:
+            while True:
+                left = max(0.0, deadline - time.monotonic())
+                response = self.emulator.control.get(f"/tasks/{task_id}", params={"wait": f"{min(left, 30):.2f}"})
+                response.raise_for_status()
+                task = response.json()
+                if task["status"] == "completed":
+                    found.append(task)
+                    break
+                if time.monotonic() >= deadline:
+                    raise AssertionError(f"address-list task {task_id} not complete within {timeout}s "
+                                         f"({task['done']} of {task['memberCount']} members)")
+        return found
+
     def mail(self, email_id: str) -> dict:
         """The full mail (html, plain, headers, attachments, events)."""
         response = self.emulator.control.get(f"/mails/{email_id}")

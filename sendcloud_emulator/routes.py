@@ -144,8 +144,9 @@ def control_routers() -> list:
     from .control import system
     from .control import mails as control_mails
     from .control import suppressions as control_suppressions
+    from .control import tasks as control_tasks
     from .control import templates as control_templates
     from .ui import router as ui
 
     return [system.router, control_accounts.router, control_clock.router, control_templates.router,
-            control_mails.router, control_events.router, control_suppressions.router, ui.router]
+            control_mails.router, control_tasks.router, control_events.router, control_suppressions.router, ui.router]

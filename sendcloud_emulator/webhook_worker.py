@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import bindparam, select, update
 
+from .background import Worker
 from .domain import clock, events, webhook
 from .store.db import Store
 
@@ -134,7 +135,7 @@ def release(store: Store, jobs: list[Claimed]) -> None:
                             .values(next_attempt_at=now.of(job.account_id)))
 
 
-class WebhookWorker:
+class WebhookWorker(Worker):
     """Claims due deliveries in batches; one sender per URL posts that URL's callbacks one after the other,
     in claim (= event) order, on its kept-alive connection; a recorder writes finished attempts in batches."""
 
@@ -154,12 +155,8 @@ class WebhookWorker:
         self.own: webhook.OwnAddresses | None = None  # URLs that reach the emulator itself are never called
 
     async def start(self) -> None:
-        if self.task is not None and not self.task.done():
-            self.wake()
+        if not self._begin():
             return
-        self.stopping = False
-        self.loop = asyncio.get_running_loop()
-        self.event = asyncio.Event()
         self.client = httpx.AsyncClient(timeout=webhook.TIMEOUT_SECONDS, trust_env=False,
                                         limits=httpx.Limits(max_connections=CONCURRENCY * 2,
                                                             max_keepalive_connections=CONCURRENCY * 2))
@@ -197,16 +194,6 @@ class WebhookWorker:
         if self.client is not None:
             await self.client.aclose()
         self.task = self.client = None
-
-    def wake(self) -> None:
-        """Thread-safe: look for due callbacks now."""
-        loop, event = self.loop, self.event
-        if loop is None or event is None or loop.is_closed():
-            return
-        try:
-            loop.call_soon_threadsafe(event.set)
-        except RuntimeError:  # the loop is shutting down
-            pass
 
     def forget(self, account_id: int | None = None) -> None:
         """Thread-safe: drop the claimed, unsent callbacks of an account (every account: None) after a reset."""

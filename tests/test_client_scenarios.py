@@ -20,6 +20,7 @@ from sendcloud_emulator.pytest_plugin import EmulatorServer
 from sendcloud_emulator.settings import Settings
 
 from .receiver import Receiver
+from .tasks import tasks_done
 
 pytestmark = pytest.mark.xdist_group("client_scenarios")
 
@@ -277,6 +278,7 @@ def test_address_list_send_and_taskinfo(server, sc, sc_batch, account):
     assert answer["result"] is True and answer["statusCode"] == 40821 and answer["message"] == "地址列表任务创建成功"
     (task_id,) = answer["info"]["maillistTaskId"]
     assert isinstance(task_id, int)
+    tasks_done(server, answer)
     info = ok(sc.get("mail/taskinfo", maillistTaskId=task_id))
     data = info["data"]
     assert list(data) == ["maillistTaskId", "apiUser", "addressList", "memberCount", "gmtCreated", "gmtUpdated",
@@ -446,6 +448,7 @@ def test_sdk_requests_replayed_over_http(server):
     listed = replay(server, captured("list"), *batch)
     assert (listed["result"], listed["statusCode"], listed["message"]) == (True, 40821, "地址列表任务创建成功")
     (task_id,) = listed["info"]["maillistTaskId"]
+    tasks_done(server, listed)
     assert [full(server, m["emailId"])["html"] for m in mails(server, maillistTaskId=task_id)] == ["<p>Dear M1</p>"]
     for each in CAPTURED:
         assert replay(server, each, "nobody_here", "wrongKey0000000")["statusCode"] == 40005

@@ -12,6 +12,7 @@ from sendcloud_emulator.settings import Settings
 from tests.conftest import Api
 from tests.conftest import new_account as new_client_account
 from tests.pg import BACKENDS, database
+from tests.tasks import tasks_done
 from tests.test_races import burst, new_account, post
 
 VIP = "vip@maillist.sendcloud.org"
@@ -125,6 +126,7 @@ def test_member_vars_numbers_are_stored_and_rendered_as_sent(client, api, vip):
                     useAddressList="true", to=vip)
     assert sent["statusCode"] == 40821
     task = sent["info"]["maillistTaskId"][0]
+    tasks_done(client, sent)
     items = client.get("/_emulator/mails", params={"maillistTaskId": task}).json()["items"]
     mail = client.get(f"/_emulator/mails/{items[0]['emailId']}").json()
     assert mail["subject"] == "s 1.50" and mail["html"] == "<p>1.50|1e3|288|-0.0</p>"
@@ -134,7 +136,9 @@ def test_member_vars_numbers_are_stored_and_rendered_as_sent(client, api, vip):
 def test_renamed_alias_keeps_members_and_tasks_keep_the_old_alias(client, api, vip):
     api.call("addressmember/add", address=vip, members="a@x.com;b@x.com")
     send = {"from": "shop@x.com", "useAddressList": "true", "subject": "s", "html": "h"}
-    (task,) = api.call("mail/send", batch=True, **send, to=vip)["info"]["maillistTaskId"]
+    sent = api.call("mail/send", batch=True, **send, to=vip)
+    (task,) = sent["info"]["maillistTaskId"]
+    tasks_done(client, sent)
     renamed = "Club@Example.com"
     assert api.call("addresslist/update", address=vip.upper(), newAddress=renamed)["info"] == {"count": 1}
     listed = api.call("addresslist/list")["info"]["dataList"]

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from .conftest import Api, new_account
+from .tasks import tasks_done
 from .test_mail_send import BASE, code, full, gz, mails, send
 from .test_mail_template import LIST, add_template, make_list, tcode, tsend
 
@@ -83,6 +84,7 @@ def test_list_mode_ignores_cc_bcc_xsmtpapi(client):
     assert ans["result"] is True and ans["statusCode"] == 40821
     assert len(ans["info"]["maillistTaskId"]) == 1
     tid = ans["info"]["maillistTaskId"][0]
+    tasks_done(client, ans)
     info = api.call("mail/taskinfo", maillistTaskId=str(tid))
     assert info["statusCode"] == 200
     assert set(info["info"]["data"]) == {"maillistTaskId", "apiUser", "addressList", "memberCount", "gmtCreated",

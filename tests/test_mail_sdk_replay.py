@@ -8,6 +8,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from .conftest import Api, new_account
+from .tasks import tasks_done
 from .test_mail_send import full, mails
 
 CAPTURED = [json.loads(line) for line in
@@ -114,6 +115,7 @@ def test_list_template_send(client):
     answer = replay(client, captured, account["batchApiUser"], account["batchApiKey"])
     assert answer["result"] is True and answer["statusCode"] == 40821
     (task_id,) = answer["info"]["maillistTaskId"]
+    tasks_done(client, answer)
     found = {m["to"]: full(client, m["emailId"])["html"] for m in mails(client, maillistTaskId=task_id)}
     assert found == {"m1@example.com": "<p>Dear M1</p>", "m2@example.com": "<p>Dear M2</p>"}
 

@@ -6,6 +6,7 @@ import pytest
 
 from .conftest import Api, new_account
 from .test_mail_send import full, mails
+from .tasks import tasks_done
 
 LIST = "vip@maillist.sendcloud.org"
 
@@ -138,12 +139,15 @@ def test_list_mode_send_renders_member_vars(api, client):
                ("bob@example.com", "", {"money": "1.5", "name": "VarName"}),
                ("cy@example.com", "", {})]
     make_list(api, members=members)
+    # a frozen clock: gmtUpdated (the last chunk's time) cannot fall in a later second than gmtCreated
+    assert client.put(f"/_emulator/accounts/{api.account['userName']}/clock", json={"frozen": True}).status_code == 200
     answer = api.call("mail/send", batch=True, **{"from": "shop@example.com"}, to=LIST, useAddressList="true",
                       subject="%name% %tier%", html="<p>%name% owes %money% to %recipient% [%tier%]</p>",
                       cc="ignored-bad", xsmtpapi="ignored-bad")
     assert answer["result"] is True and answer["statusCode"] == 40821
     assert answer["message"] == "地址列表任务创建成功"
     (task_id,) = answer["info"]["maillistTaskId"]
+    tasks_done(client, answer)
     stored = mails(client, maillistTaskId=task_id, order="asc")
     assert [m["to"] for m in stored] == ["ann@example.com", "bob@example.com", "cy@example.com"]
     message_id = stored[0]["messageId"]
@@ -171,6 +175,7 @@ def test_list_mode_several_lists_duplicates_merged_and_empty_list(api, client):
     assert answer["statusCode"] == 40821
     first, second = answer["info"]["maillistTaskId"]
     assert second > first
+    tasks_done(client, answer)
     assert api.call("mail/taskinfo", maillistTaskId=str(second))["info"]["data"]["memberCount"] == 0
     assert len(mails(client, maillistTaskId=first)) == 1
 
@@ -207,6 +212,7 @@ def test_list_mode_sendtemplate(api, client):
     answer = tsend(api, batch=True, useAddressList="true", to=LIST, xsmtpapi=None)
     assert answer["statusCode"] == 40821
     (task_id,) = answer["info"]["maillistTaskId"]
+    tasks_done(client, answer)
     (stored,) = mails(client, maillistTaskId=task_id)
     mail = full(client, stored["emailId"])
     assert mail["html"] == "<p>Hello Ann, you owe 3</p>" and mail["templateInvokeName"] == "welcome"

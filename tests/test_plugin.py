@@ -31,7 +31,7 @@ def test_readme_example_passes_with_the_in_process_emulator(tmp_path):
         "    sendcloud_account.wait_for(to='nobody@example.com', timeout=0.5)\n", encoding="utf-8")
     result = run_example(tmp_path, "test_never.py")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 failed, 2 passed" in result.stdout
+    assert "1 failed, 3 passed" in result.stdout
     assert "FAILED test_never.py::test_never" in result.stdout
     assert "no mail matching {'to': 'nobody@example.com'} within 0.5s" in result.stdout
 
@@ -40,7 +40,7 @@ def test_readme_example_passes_against_a_running_server(tmp_path):
     with database("sqlite", tmp_path) as url, servers(url, 1, env={"SC_EMULATOR_ADMIN_TOKEN": "ci-token"}) as (base,):
         result = run_example(tmp_path, SC_EMULATOR_URL=base, SC_EMULATOR_ADMIN_TOKEN="ci-token")
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "2 passed" in result.stdout
+        assert "3 passed" in result.stdout
         # The accounts the tests used are gone, and the faults were cleared.
         auth = {"Authorization": "Bearer ci-token"}
         assert [a["userName"] for a in httpx.get(f"{base}/_emulator/accounts", headers=auth, timeout=60).json()] == ["demo"]

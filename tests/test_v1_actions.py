@@ -7,6 +7,7 @@ import re
 import pytest
 
 from .conftest import Api, new_account
+from .tasks import tasks_done
 from .test_mail_send import full, mails
 from .v1client import DATE, TIME, V1
 
@@ -59,6 +60,7 @@ def test_mail_send_list_mode_and_x_smtpapi(client):
     assert list(body) == ["message", "mail_list_task_id_list"]
     [task_id] = body["mail_list_task_id_list"]
     assert isinstance(task_id, int)
+    tasks_done(client, body)
     stored = mails(client, maillistTaskId=task_id, order="asc")
     assert [(m["to"], m["subject"], m["source"]) for m in stored] == \
         [("ben@example.org", "Hi Ben", "v1"), ("kim@example.org", "Hi Kim", "v1")]
@@ -94,6 +96,7 @@ def test_mail_send_template_normal_and_list_mode(client):
     body = batch.ok("mail.send_template", **{"from": "o@shop.example.cn", "template_invoke_name": "promo",
                                             "use_maillist": "true", "to": "vip@maillist.sendcloud.org"})
     assert list(body) == ["message", "mail_list_task_id_list"] and len(body["mail_list_task_id_list"]) == 1
+    tasks_done(client, body)
     [stored] = mails(client, maillistTaskId=body["mail_list_task_id_list"][0])
     assert (stored["to"], stored["source"], full(client, stored["emailId"])["html"]) == \
         ("ben@example.org", "v1", "<p>Ben</p>")

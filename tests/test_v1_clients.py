@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from .readme import snippet
+from .tasks import tasks_done
 
 SHARED_KEY = "NpmShared0Key001"
 
@@ -119,6 +120,8 @@ def test_sendcloud_npm_1_7_0_flows(live_server, npm_account):
         assert post(node, f"{base}/list_member.delete.json",
                     [("mail_list_addr", "seed2@maillist.sendcloud.org"), ("member_addr", "ann@example.com"),
                      ("api_key", SHARED_KEY), ("api_user", trigger)]) == {"message": "success", "del_count": 1}
+    with httpx.Client(base_url=live_server, timeout=60) as control:
+        tasks_done(control, listed)
     stored = outbox(live_server, account=npm_account["userName"])
     assert [(m["to"], m["apiUser"], m["source"], m["subject"]) for m in stored] == [
         ("liuxing@example.com", trigger, "v1", "邮件测试"),

@@ -79,6 +79,7 @@ def delete(user_name: str, services: ServicesDep) -> Response:
     """Remove the account and everything it owns."""
     with services.store.session(write=True) as session:
         account = _get(session, user_name)
+        services.store.lock_account(session, account.id)  # after a list task's chunk in progress
         accounts.delete_account_rows(session, account.id)
         session.delete(account)
     worker = getattr(services, "webhook_worker", None)

@@ -114,6 +114,19 @@ class MailPage(Answer):
                                                                "past the page: there are more than `total`")
 
 
+class TaskView(Answer):
+    maillistTaskId: int
+    account: str | None = Field(description="the account's userName")
+    apiUser: str
+    addressList: str = Field(description="the list's alias at request time")
+    messageId: str = Field(description="the messageId of the task's mails")
+    memberCount: int
+    done: int = Field(description="members whose mails exist")
+    status: Literal["requesting", "completed"]
+    createdAt: str | None = Field(description="the acceptance time (every mail of the task carries it)")
+    updatedAt: str | None = Field(description="the time of the latest chunk")
+
+
 class AttachmentInfo(Answer):
     filename: str
     contentType: str

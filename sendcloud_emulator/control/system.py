@@ -37,6 +37,7 @@ def reset(services: ServicesDep, account: str | None = Query(default=None)) -> R
         found = accounts.find_account(session, user_name=account)
         if found is None:
             raise HTTPException(status_code=404, detail="no such account")
+        services.store.lock_account(session, found.id)  # after a list task's chunk in progress, never beside it
         accounts.delete_account_rows(session, found.id, only=TRAFFIC_TABLES)
     _forget_callbacks(services, found.id)
     services.rate_limiter.clear(found.id)

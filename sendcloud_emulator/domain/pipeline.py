@@ -7,6 +7,7 @@ rules of its own for what these functions decide.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..codes import ApiError
 from .. import values
@@ -170,25 +171,56 @@ def accept(ctx, draft: Draft) -> Accepted:
 
 
 def accept_lists(ctx, draft: Draft) -> list[int]:
-    """Store an address-list send: one task per list, one mail per member → the task ids."""
-    snapshots = [(found, addresslist.members_of(ctx.session, found.id)) for found in draft.lists]
-    final_checks(ctx, draft, sum(len(members) for _, members in snapshots))
+    """Accept an address-list send: one task per list with a snapshot of its members → the task ids.
+
+    The members' mails are not created here: the task worker creates them in chunks
+    (`create_task_chunk`), each in a write transaction of its own, so the request holds the write
+    lock only for the checks, the snapshot (one INSERT … SELECT per list) and the task rows.
+    """
+    counts = addresslist.member_counts(ctx.session, [found.id for found in draft.lists])
+    final_checks(ctx, draft, sum(counts.values()))
     sent = content(draft)
     attachments = None
     task_ids = []
-    for found, members in snapshots:
+    for found in draft.lists:
         message_id = sending.new_message_id(ctx.store, ctx.session, ctx.account.id, ctx.now)
         if attachments is None:
             attachments = sending.store_files(ctx.session, ctx.account.id, message_id, sent.files)
         task = sending.new_task(ctx.store, ctx.session, ctx.account.id, ctx.api_user.name, found.address,
-                                message_id, len(members), ctx.now)
-        members_in = [sending.Recipient(m.member, [m.member],
-                                        variables=render.member_variables(m.vars, m.name, m.member))
-                      for m in members]
-        mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
-                                     message_id=message_id, content=sent, recipients=members_in,
-                                     attachments=attachments, now=ctx.now, task_id=task.id, source=ctx.source)
-        events.on_accepted(ctx, mails, message_id, task_id=task.id)
-        sending.finish_task(ctx.session, task, ctx.now)
+                                message_id, counts.get(found.id, 0), ctx.now, sent, attachments, ctx.source)
+        sending.snapshot_members(ctx.session, task.id, addresslist.AddressMember.__table__, found.id)
         task_ids.append(task.id)
+    worker = getattr(ctx.services, "task_worker", None)
+    if worker is not None and any(counts.values()):
+        ctx.after_commit.append(worker.wake)
     return task_ids
+
+
+@dataclass
+class ChunkCtx:
+    """What `events.on_accepted` reads of a request's context, for a chunk the task worker runs."""
+
+    session: object
+    now: datetime
+    services: object | None = None
+    after_commit: list = field(default_factory=list)
+
+
+def create_task_chunk(session, task: sending.MailTask, limit: int, now: datetime, services=None) -> ChunkCtx:
+    """Create the mails of a task's next `limit` members (the caller holds the account's write
+    transaction and has locked the task row) and record the progress in the same transaction.
+
+    The mails and their events carry the task's acceptance time (its gmtCreated, the account's
+    clock then), as they would had the request created them; gmtUpdated moves to `now`.
+    """
+    work = sending.next_chunk(session, task, limit)
+    members_in = [sending.Recipient(m.member, [m.member], variables=render.member_variables(m.vars, m.name, m.member))
+                  for m in work.members]
+    chunk = ChunkCtx(session, task.created_at, services)
+    mails = sending.create_mails(session, account_id=task.account_id, api_user=task.api_user,
+                                 message_id=task.message_id, content=work.content, recipients=members_in,
+                                 attachments=work.attachments, now=task.created_at, task_id=task.id,
+                                 source=work.source, first=work.first)
+    events.on_accepted(chunk, mails, task.message_id, task_id=task.id)
+    sending.advance_task(session, task, work, now)
+    return chunk

@@ -4,13 +4,14 @@ A send becomes one Mail per recipient, rendered for that recipient (§3); its fi
 once (MailFile) and referenced by every mail of the send.
 """
 
+import dataclasses
 import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import UniqueConstraint, insert
+from sqlalchemy import Column, Integer, UniqueConstraint, func, insert, literal
 from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
@@ -37,7 +38,11 @@ class SendRequest(SQLModel, table=True):
 
 
 class MailTask(SQLModel, table=True):
-    """An address-list task (one per alias of a list-mode send); `id` is the maillistTaskId."""
+    """An address-list task (one per alias of a list-mode send); `id` is the maillistTaskId.
+
+    The request stores the task with its send (`spec`) and a snapshot of the list's members
+    (TaskMember); the task worker creates the members' mails in chunks, `done` members at a time.
+    """
 
     __tablename__ = "mailtask"
     id: int = Field(primary_key=True)
@@ -46,12 +51,29 @@ class MailTask(SQLModel, table=True):
     address_list: str  # the alias text at request time
     message_id: str = Field(index=True)
     member_count: int = 0
-    status: str = "requesting"  # requesting | completed
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    # members whose mails exist: the next chunk starts at this position
+    done: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    status: str = Field(default="requesting", index=True)  # requesting | completed
+    spec: str | None = None  # JSON: the send's content, attachments and door, for the worker
+    created_at: datetime = Field(sa_type=UTCDateTime)  # the acceptance time: every mail of the task carries it
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
-TRAFFIC_TABLES.update({SendRequest.__tablename__, MailTask.__tablename__})
+class TaskMember(SQLModel, table=True):
+    """A task's snapshot of its list's members at request time, in the list's order (member_id);
+    a member's row goes in the transaction that creates its mail, so what is left is still to do
+    and the next member's position (its index in the emailId) is the task's `done`."""
+
+    __tablename__ = "mailtaskmember"
+    task_id: int = Field(primary_key=True)
+    member_id: int = Field(primary_key=True)  # the AddressMember id: the list's order (oldest first)
+    account_id: int = Field(foreign_key="account.id")  # for a reset (few rows: only pending members)
+    member: str
+    name: str = ""
+    vars: str = ""
+
+
+TRAFFIC_TABLES.update({SendRequest.__tablename__, MailTask.__tablename__, TaskMember.__tablename__})
 
 
 # duplicate requests ---------------------------------------------------------------------------
@@ -156,11 +178,12 @@ def store_message(session: Session, account_id: int, message_id: str, data: byte
 
 def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str,
                  content: Content, recipients: list[Recipient], attachments: list[dict], now: datetime,
-                 task_id: int | None = None, source: str = "v2") -> list[MailRow]:
-    """One Mail per recipient, index = position in `recipients`, rendered for that recipient.
+                 task_id: int | None = None, source: str = "v2", first: int = 0) -> list[MailRow]:
+    """One Mail per recipient, index = `first` + position in `recipients`, rendered for that recipient.
 
     Rows are inserted in bulk with ids reserved up front (address lists can be large) and never
-    read back: the returned MailRows carry what the events of the send need.
+    read back: the returned MailRows carry what the events of the send need. An address-list task
+    creates its mails in chunks: `first` is the chunk's first member position.
     """
     if not recipients:
         return []
@@ -169,14 +192,15 @@ def create_mails(session: Session, *, account_id: int, api_user: str, message_id
     reply_to_json = json.dumps(content.reply_to, ensure_ascii=False)
     ids = reserve_ids(session, Mail.__table__, len(recipients))
     rows, mails = [], []
-    for index, recipient in enumerate(recipients):
+    for offset, recipient in enumerate(recipients):
+        index = first + offset
         eid = email_id(message_id, index, recipient.address)
         address = recipient.address
         variables = recipient.variables
         key = address.lower()
         html = render.substitute(content.html, variables, eid)
         rows.append({
-            "id": ids[index], "account_id": account_id, "email_id": eid, "message_id": message_id,
+            "id": ids[offset], "account_id": account_id, "email_id": eid, "message_id": message_id,
             "api_user": api_user, "recipient": address, "recipient_key": key,
             "recipient_domain": address.rsplit("@", 1)[-1].lower(),
             "from_address": content.from_address, "from_name": content.from_name,
@@ -191,7 +215,7 @@ def create_mails(session: Session, *, account_id: int, api_user: str, message_id
             "notification_to": content.notification_to, "calendar": content.calendar, "xsmtpapi": content.xsmtpapi,
             "source": source,
         })
-        mails.append(MailRow(ids[index], account_id, eid, message_id, api_user, address, key, content.label_id,
+        mails.append(MailRow(ids[offset], account_id, eid, message_id, api_user, address, key, content.label_id,
                              task_id, headers_json, html, "request", 0, now))
     connection = session.connection()
     for start in range(0, len(rows), 500):
@@ -204,17 +228,61 @@ _INSERT_MAIL = insert(Mail.__table__)
 
 # tasks ------------------------------------------------------------------------------------------
 def new_task(store: Store, session: Session, account_id: int, api_user: str, alias: str, message_id: str,
-             member_count: int, now: datetime) -> MailTask:
+             member_count: int, now: datetime, content: Content, attachments: list[dict], source: str) -> MailTask:
+    """The task row; with no member it is complete at once, else the worker creates its mails."""
+    spec = {"content": {k: v for k, v in dataclasses.asdict(content).items() if k != "files"},
+            "attachments": attachments, "source": source}
     task = MailTask(id=store.next_id(session, "maillisttask", first=1), account_id=account_id, api_user=api_user,
-                    address_list=alias, message_id=message_id, member_count=member_count, status="requesting",
-                    created_at=now, updated_at=now)
+                    address_list=alias, message_id=message_id, member_count=member_count,
+                    status="requesting" if member_count else "completed",
+                    spec=json.dumps(spec, ensure_ascii=False), created_at=now, updated_at=now)
     session.add(task)
     session.flush()
     return task
 
 
-def finish_task(session: Session, task: MailTask, now: datetime) -> None:
-    task.status, task.updated_at = "completed", now
+def snapshot_members(session: Session, task_id: int, member_table, list_id: int) -> int:
+    """Copy a list's members into the task's snapshot: one INSERT … SELECT, no row passes through
+    Python. → the number of members copied."""
+    m = member_table.c
+    rows = select(literal(task_id), m.id, m.account_id, m.member, m.name, m.vars).where(m.list_id == list_id)
+    done = session.connection().execute(insert(TaskMember.__table__).from_select(
+        ["task_id", "member_id", "account_id", "member", "name", "vars"], rows))
+    return done.rowcount
+
+
+@dataclass
+class TaskWork:
+    """The next chunk of a task: its members from position `first`, and what the send said."""
+
+    task: MailTask
+    first: int
+    members: list  # rows of (member_id, member, name, vars), in the list's order
+    content: Content
+    attachments: list[dict]
+    source: str
+
+
+def next_chunk(session: Session, task: MailTask, limit: int) -> TaskWork:
+    spec = json.loads(task.spec or "{}")
+    c = TaskMember.__table__.c  # plain rows: no ORM object per member
+    members = session.connection().execute(
+        select(c.member_id, c.member, c.name, c.vars).where(c.task_id == task.id)
+        .order_by(c.member_id).limit(limit)).all()
+    return TaskWork(task, task.done, list(members), Content(**spec.get("content", {}), files=[]),
+                    spec.get("attachments", []), spec.get("source", "v2"))
+
+
+def advance_task(session: Session, task: MailTask, work: TaskWork, now: datetime) -> None:
+    """Record a chunk: its members have their mails (their snapshot rows go); the last chunk
+    completes the task. Committed with the chunk's mails, so a restart resumes right after it."""
+    if work.members:
+        c = TaskMember.__table__.c
+        session.connection().execute(TaskMember.__table__.delete().where(
+            c.task_id == task.id, c.member_id <= work.members[-1].member_id))
+    task.done, task.updated_at = task.done + len(work.members), now
+    if not work.members or task.done >= task.member_count:
+        task.status = "completed"
     session.add(task)
 
 
