@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 12582912
     webhook_probe: bool = True
     webhook_retry_scale: float = 1.0
-    list_chunk: int = 1000  # address-list members whose mails one write transaction of the task worker creates
+    list_chunk: int = 1000  # at most this many address-list members' mails per write transaction of the task worker
     log_level: str = "info"
     header_timeout: float = 10.0  # seconds a connection may take to send a request's headers (serve)
     smtp_port: int = 2525  # plain SMTP with STARTTLS (smtp.md §1); 0 = off

@@ -2,7 +2,8 @@
 
 An address-list send stores its tasks and a snapshot of each list's members, and answers 40821 at
 once; this worker (an asyncio task in the server's event loop, the database work in a worker
-thread) then creates the members' mails in chunks of `Settings.list_chunk` members. Each chunk is
+thread) then creates the members' mails in chunks sized to hold the write lock about
+HOLD_SECONDS (at most `Settings.list_chunk` members). Each chunk is
 one write transaction that also records the task's progress, so the write lock is free between
 chunks (other requests and accounts go in between, the store's writer queue being first come,
 first served) and a task resumes exactly where it stopped after a restart. Tasks of several
@@ -18,6 +19,8 @@ tasks that another process accepted or that a previous run left unfinished.
 import asyncio
 import logging
 import threading
+import time
+from dataclasses import dataclass
 
 from sqlmodel import select
 
@@ -28,6 +31,18 @@ from .store.db import Store
 log = logging.getLogger("sendcloud_emulator.tasks")
 POLL_SECONDS = 1.0
 TURN = 64  # tasks looked at per round (each gets one chunk per round)
+# A chunk should hold the write lock about this long, so a request queued behind it waits no longer:
+# the worker sizes its chunks from the rate of the previous ones (within MIN_SIZE … Settings.list_chunk).
+HOLD_SECONDS = 0.02
+FIRST_SIZE = 200
+MIN_SIZE = 50
+
+
+@dataclass
+class ChunkRun:
+    more: bool  # the task has members left
+    created: int = 0  # mails this chunk created
+    seconds: float = 0.0  # how long it held the write transaction
 
 
 def pending(store: Store, limit: int = TURN) -> list[int]:
@@ -37,30 +52,32 @@ def pending(store: Store, limit: int = TURN) -> list[int]:
                                  .order_by(sending.MailTask.id).limit(limit)).all())
 
 
-def run_chunk(store: Store, task_id: int, size: int, services=None) -> bool:
+def run_chunk(store: Store, task_id: int, size: int, services=None) -> ChunkRun:
     """Create the mails of the task's next `size` members in one write transaction.
-    → whether the task has members left (False too when it is complete, gone, or claimed elsewhere)."""
+    `more` is False when the task is complete, gone (a reset), or claimed elsewhere."""
     table = sending.MailTask
     with store.session(write=True) as session:
         account_id = session.exec(select(table.account_id).where(table.id == task_id,
                                                                  table.status == "requesting")).first()
+        begun = time.perf_counter()  # the write transaction is ours from here
         if account_id is None:  # completed meanwhile, or wiped by a reset
-            return False
+            return ChunkRun(False)
         store.lock_account(session, account_id)
         query = select(table).where(table.id == task_id, table.status == "requesting")
         if store.dialect == "postgresql":  # another process may be on it: its progress is read after its commit
             query = query.with_for_update(skip_locked=True)
         task = session.exec(query).first()
         if task is None:
-            return False
+            return ChunkRun(False)
         chunk = pipeline.create_task_chunk(session, task, size, clock.now(session, account_id), services)
         more = task.status == "requesting"
+    held = time.perf_counter() - begun
     for callback in chunk.after_commit:
         try:
             callback()
         except Exception:
             log.exception("after-commit callback failed for address-list task %s", task_id)
-    return more
+    return ChunkRun(more, chunk.created, held)
 
 
 class TaskWorker(Worker):
@@ -68,7 +85,8 @@ class TaskWorker(Worker):
 
     def __init__(self, store: Store, chunk: int, services=None):
         self.store = store
-        self.chunk = max(1, chunk)
+        self.chunk = max(1, chunk)  # members per chunk at most
+        self.size = min(self.chunk, FIRST_SIZE)  # members of the next chunk
         self.services = services
         # For tests: how many more chunks the worker may run (None: no limit); `allow(n)` sets it and
         # `wait_held()` waits until the worker has work but no chunk left (so it stands between chunks).
@@ -116,6 +134,13 @@ class TaskWorker(Worker):
             self.budget -= 1
             return True
 
+    def _resize(self, done: ChunkRun) -> None:
+        """Size the next chunk so that it holds the write lock about HOLD_SECONDS at this chunk's rate."""
+        if done.created < self.size or done.seconds <= 0:  # a task's last chunk says little about the rate
+            return
+        fits = int(done.created / done.seconds * HOLD_SECONDS)
+        self.size = min(self.chunk, max(MIN_SIZE, (self.size + fits) // 2))
+
     async def _run(self) -> None:
         while not self.stopping:
             self.event.clear()
@@ -131,9 +156,10 @@ class TaskWorker(Worker):
                 if not self._take():
                     break
                 try:
-                    await asyncio.to_thread(run_chunk, self.store, task_id, self.chunk, self.services)
+                    done = await asyncio.to_thread(run_chunk, self.store, task_id, self.size, self.services)
                     ran = True
                     self.chunks += 1
+                    self._resize(done)
                 except Exception:
                     log.exception("could not create the mails of address-list task %s", task_id)
             if ran:

@@ -163,7 +163,7 @@ def test_two_stores_racing_on_one_task_create_each_mail_once(tmp_path_factory, u
         def drain(store: Store) -> None:
             try:
                 barrier.wait(WAIT)
-                while task_worker.run_chunk(store, task_id, 7):
+                while task_worker.run_chunk(store, task_id, 7).more:
                     pass
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
@@ -246,3 +246,20 @@ def test_taskinfo_moves_from_requesting_to_completed_and_mails_keep_the_acceptan
         stored = assert_complete(client, task_id, members)
         accepted = control_task(client, task_id)["createdAt"]
         assert {m["createdAt"] for m in stored} == {accepted}
+
+
+def test_chunks_are_sized_to_hold_the_write_lock_briefly():
+    sized = task_worker.TaskWorker(store=None, chunk=1000)
+    assert sized.size == task_worker.FIRST_SIZE
+    # 200 members in 0.1 s: 2,000/s fills HOLD_SECONDS with 40; the size moves halfway there, not under 50
+    sized._resize(task_worker.ChunkRun(True, 200, 0.1))
+    assert sized.size == max(task_worker.MIN_SIZE, (200 + int(2000 * task_worker.HOLD_SECONDS)) // 2)
+    sized._resize(task_worker.ChunkRun(True, sized.size, sized.size / 1_000_000))  # very fast: up to the cap
+    for _ in range(20):
+        sized._resize(task_worker.ChunkRun(True, sized.size, sized.size / 1_000_000))
+    assert sized.size == 1000
+    sized._resize(task_worker.ChunkRun(False, 3, 0.5))  # a task's short last chunk says nothing
+    assert sized.size == 1000
+    capped = task_worker.TaskWorker(store=None, chunk=10)  # the setting is the upper bound, also below 50
+    capped._resize(task_worker.ChunkRun(True, 10, 0.5))
+    assert capped.size == 10

@@ -204,6 +204,7 @@ class ChunkCtx:
     now: datetime
     services: object | None = None
     after_commit: list = field(default_factory=list)
+    created: int = 0  # the mails the chunk created
 
 
 def create_task_chunk(session, task: sending.MailTask, limit: int, now: datetime, services=None) -> ChunkCtx:
@@ -223,4 +224,5 @@ def create_task_chunk(session, task: sending.MailTask, limit: int, now: datetime
                                  source=work.source, first=work.first)
     events.on_accepted(chunk, mails, task.message_id, task_id=task.id)
     sending.advance_task(session, task, work, now)
+    chunk.created = len(members_in)
     return chunk
