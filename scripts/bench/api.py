@@ -371,16 +371,20 @@ def run_reads(bench: Bench, table: Table, emu: "Emulator", facts: dict) -> None:
 
 
 def wait_done(emu: Emulator, acct: dict, task_ids: list[int], limit: float = 600) -> None:
+    """Until taskinfo says done for every task: the control API's long poll holds until a task is
+    complete (no client-side polling loop competing with the worker), then taskinfo confirms it."""
     deadline = time.monotonic() + limit
-    pending = list(task_ids)
-    while pending and time.monotonic() < deadline:
-        info = emu.call(acct, "mail/taskinfo", batch=True, maillistTaskId=str(pending[0]))["info"]["data"]
-        if info["status"] in ("请求完毕", "completed"):
-            pending.pop(0)
-        else:
-            time.sleep(0.01)
-    if pending:
-        raise SystemExit(f"address-list tasks {pending} not done after {limit:.0f} s")
+    for task_id in task_ids:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SystemExit(f"address-list task {task_id} not done after {limit:.0f} s")
+            task = emu.http.get(f"/_emulator/tasks/{task_id}", params={"wait": f"{min(left, 30):.2f}"}).json()
+            if task["status"] == "completed":
+                break
+        info = emu.call(acct, "mail/taskinfo", batch=True, maillistTaskId=str(task_id))["info"]["data"]
+        if info["status"] not in ("请求完毕", "completed"):
+            raise SystemExit(f"address-list task {task_id}: taskinfo says {info['status']} after the task completed")
 
 
 def run_lists(bench: Bench, table: Table, emu: Emulator, other: dict) -> None:

@@ -17,7 +17,7 @@ from . import ADMIN, TAG, models
 router = APIRouter(prefix="/_emulator/tasks", tags=[TAG], dependencies=ADMIN)
 
 MAX_WAIT = 30.0
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.02  # a look is one short read by primary key
 
 
 def _look(request: Request, task_id: int) -> dict | None:

@@ -40,6 +40,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
+        if value.tzinfo is UTC:  # the usual case (clock readings), without a conversion: bulk inserts bind many
+            return value.replace(tzinfo=None)
         return aware(value).astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):

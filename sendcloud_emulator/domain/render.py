@@ -7,6 +7,7 @@ never scanned again); placeholders without a value stay as they are.
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote
 
 from ..codes import ApiError
@@ -154,13 +155,18 @@ def substitute(text: str | None, variables: dict[str, str], email_id: str) -> st
     """The unsubscribe link first, then every %var% in one pass, longer keys first."""
     if text is None:
         return None
-    text = text.replace(UNSUBSCRIBE_LINK, unsubscribe_link(email_id))
-    keys = [k for k in variables if k]
+    if UNSUBSCRIBE_LINK in text:
+        text = text.replace(UNSUBSCRIBE_LINK, unsubscribe_link(email_id))
+    keys = tuple(k for k in variables if k)
     if not keys:
         return text
-    keys.sort(key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(k) for k in keys))
-    return pattern.sub(lambda m: variables[m.group(0)], text)
+    return _pattern(keys).sub(lambda m: variables[m.group(0)], text)
+
+
+@lru_cache(maxsize=256)
+def _pattern(keys: tuple[str, ...]) -> re.Pattern:
+    """One alternation of the keys, longer first (the members of a list share their keys: compiled once)."""
+    return re.compile("|".join(re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k))))
 
 
 def member_variables(vars_text: str | None, name: str | None, address: str) -> dict[str, str]:
