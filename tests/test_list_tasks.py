@@ -263,3 +263,26 @@ def test_chunks_are_sized_to_hold_the_write_lock_briefly():
     capped = task_worker.TaskWorker(store=None, chunk=10)  # the setting is the upper bound, also below 50
     capped._resize(task_worker.ChunkRun(True, 10, 0.5))
     assert capped.size == 10
+
+
+def test_a_chunk_created_after_the_answer_keeps_the_send_as_accepted(tmp_path_factory, url):
+    """What the request read (files, headers, label, door) is stored with the task and used by every chunk."""
+    with start(tmp_path_factory, url) as client:
+        api = Api(client, new_account(client))
+        members = make_list(api, 12)
+        worker(client).allow(0)
+        answer = api.call("mail/send", batch=True, files=[("attachments", ("a.txt", b"hello", "text/plain"))],
+                          **{"from": "Shop <shop@example.com>", "to": LIST, "useAddressList": "true",
+                             "subject": "S", "html": "<p>%n%</p>", "headers": '{"X-Order": "42"}',
+                             "labelName": "news"})
+        assert answer["statusCode"] == 40821, answer
+        held(client)
+        worker(client).allow(None)
+        tasks_done(client, answer)
+        stored = assert_complete(client, answer["info"]["maillistTaskId"][0], members)
+        last = client.get(f"/_emulator/mails/{stored[-1]['emailId']}").json()
+        assert (last["fromName"], last["headers"], last["source"], last["html"]) == (
+            "Shop", {"X-Order": "42"}, "v2", "<p>11</p>")
+        assert last["labelId"] and last["attachments"] == [
+            {"filename": "a.txt", "contentType": "text/plain", "size": 5, "contentId": None}]
+        assert client.get(f"/_emulator/mails/{stored[-1]['emailId']}/attachments/0").content == b"hello"
