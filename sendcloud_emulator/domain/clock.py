@@ -99,19 +99,16 @@ def real_time() -> datetime:
     return datetime.now(UTC)
 
 
-def _reading(row: AccountClock | None, real: datetime) -> datetime:
-    if row is None:
-        return real
-    if row.frozen_at is not None:
-        return row.frozen_at
-    return real + timedelta(seconds=row.offset_seconds)
-
-
-def reading(offset_seconds: float | None, frozen_at: datetime | None) -> datetime:
-    """What time it is for an account whose clock row holds these values (both None: no row, real time)."""
+def reading(offset_seconds: float | None, frozen_at: datetime | None, real: datetime | None = None) -> datetime:
+    """What time it is for an account whose clock row holds these values (both None: no row, real
+    time); `real`: the system time to read it against (one reading shared by many accounts)."""
     if frozen_at is not None:
         return frozen_at
-    return real_time() + timedelta(seconds=offset_seconds or 0.0)
+    return (real or real_time()) + timedelta(seconds=offset_seconds or 0.0)
+
+
+def _reading(row: AccountClock | None, real: datetime) -> datetime:
+    return real if row is None else reading(row.offset_seconds, row.frozen_at, real)
 
 
 def now(session: Session, account_id: int) -> datetime:
