@@ -2,9 +2,8 @@
 
 Deliveries are queued in the store inside the event's transaction; this worker (asyncio tasks in
 the server's event loop) claims the due ones in batches, POSTs each URL's callbacks in event order
-on a kept-alive connection (URLs in parallel) and records the attempts of a batch in one
-transaction. It never runs in
-a request's path: `wake()` (thread-safe) is called after a commit that queued callbacks, and the
+on a kept-alive connection (URLs in parallel; webhook_http.py) and records the attempts of a batch in
+one transaction. It never runs in a request's path: `wake()` (thread-safe) is called after a commit that queued callbacks, and the
 worker also polls, so pending retries of a previous run are picked up after a restart. A claim
 moves `next_attempt_at` forward by a lease inside a write transaction, so several server processes
 sharing one database do not send the same attempt twice. Every time here is the account's clock:
@@ -26,6 +25,7 @@ from sqlalchemy import bindparam, select, update
 
 from .background import Worker
 from .domain import clock, events, webhook
+from .webhook_http import Connection, Target
 from .store.db import Store
 
 log = logging.getLogger("sendcloud_emulator.webhooks")
@@ -34,6 +34,7 @@ LEASE = timedelta(minutes=5)  # claimed but not recorded: not due again for this
 BATCH = 500  # deliveries claimed in one transaction
 BACKLOG = 2000  # claimed, unsent deliveries held in memory at most
 CONCURRENCY = 32  # URLs served at once
+FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Claimed:
     id: int
     account_id: int
     url: str
-    payload: dict
+    body: bytes  # the payload, form-encoded
     attempt: int  # the number of this attempt (1-based)
 
 
@@ -69,7 +70,8 @@ def claim_due(store: Store, limit: int = BATCH) -> tuple[list[Claimed], float | 
         if store.dialect == "postgresql":  # another process may be claiming too
             query = query.with_for_update(skip_locked=True)
         rows = session.execute(query).all()
-        claimed = [Claimed(row.id, row.account_id, row.url, json.loads(row.payload), row.attempts + 1) for row in rows]
+        claimed = [Claimed(row.id, row.account_id, row.url, urlencode(json.loads(row.payload)).encode("utf-8"),
+                           row.attempts + 1) for row in rows]
         leased: dict[datetime, list[int]] = {}  # lease end (by each account's clock) → ids
         for job in claimed:
             leased.setdefault(now.of(job.account_id) + LEASE, []).append(job.id)
@@ -150,16 +152,13 @@ class WebhookWorker(Worker):
         self.unsent: dict[int, Claimed] = {}  # claimed deliveries whose attempt is not recorded yet
         self.outcomes: list[Outcome] = []  # attempts made, not recorded yet
         self.recorder: asyncio.Task | None = None
-        self.client: httpx.AsyncClient | None = None
+        self.connections: dict[str, Connection] = {}  # URL → its kept-alive connection
         self.stopping = False
         self.own: webhook.OwnAddresses | None = None  # URLs that reach the emulator itself are never called
 
     async def start(self) -> None:
         if not self._begin():
             return
-        self.client = httpx.AsyncClient(timeout=webhook.TIMEOUT_SECONDS, trust_env=False,
-                                        limits=httpx.Limits(max_connections=CONCURRENCY * 2,
-                                                            max_keepalive_connections=CONCURRENCY * 2))
         self.semaphore = asyncio.Semaphore(CONCURRENCY)
         self.task = asyncio.create_task(self._run(), name="webhook-worker")
         threading.Thread(target=_warm_up, name="ua-warm-up", daemon=True).start()
@@ -191,9 +190,10 @@ class WebhookWorker(Worker):
                 log.exception("could not release claimed webhook deliveries")
             self.unsent.clear()
         self.queues.clear()
-        if self.client is not None:
-            await self.client.aclose()
-        self.task = self.client = None
+        for connection in self.connections.values():
+            connection.close()
+        self.connections.clear()
+        self.task = None
 
     def forget(self, account_id: int | None = None) -> None:
         """Thread-safe: drop the claimed, unsent callbacks of an account (every account: None) after a reset."""
@@ -234,6 +234,7 @@ class WebhookWorker(Worker):
                     self.senders[job.url] = sender
             if claimed and len(claimed) == min(BATCH, room):
                 continue
+            self._close_idle()
             timeout = POLL_SECONDS if wait is None else min(wait, POLL_SECONDS)
             try:
                 await asyncio.wait_for(self.event.wait(), timeout=max(timeout, 0.005))
@@ -241,14 +242,26 @@ class WebhookWorker(Worker):
                 pass
             self.event.clear()
 
+    def _close_idle(self) -> None:
+        for url, connection in list(self.connections.items()):
+            if connection.idle and url not in self.senders:
+                connection.close()
+                del self.connections[url]
+
     async def _send_all(self, url: str) -> None:
         """One URL's callbacks, one after the other in queue order (a later one waits for the earlier answer)."""
         try:
             async with self.semaphore:
                 queue = self.queues.get(url)
+                if queue and self.own is not None and self.own.covers(url):  # e.g. stored before this rule existed
+                    connection = None
+                else:
+                    connection = self.connections.get(url)
+                    if connection is None:
+                        connection = self.connections[url] = Connection(Target(url, FORM))
                 while queue:
                     job = queue.popleft()
-                    outcome = await self._attempt(job)
+                    outcome = await self._attempt(connection, job)
                     self.outcomes.append(outcome)
                     if self.recorder is None or self.recorder.done():
                         self.recorder = asyncio.create_task(self._record_loop())
@@ -284,19 +297,17 @@ class WebhookWorker(Worker):
             self.unsent.pop(outcome.job.id, None)
         self.wake()  # retries may be due, and there is room for more claims
 
-    async def _attempt(self, job: Claimed) -> Outcome:
+    @staticmethod
+    async def _attempt(connection: Connection | None, job: Claimed) -> Outcome:
         status_code, error = None, None
-        if self.own is not None and self.own.covers(job.url):  # e.g. stored before this rule existed
+        if connection is None:
             return Outcome(job, None, "refused: the URL reaches the emulator itself", clock.real_time())
         try:
-            response = await asyncio.wait_for(self.client.post(  # 3 s for the whole exchange
-                job.url, content=urlencode(job.payload).encode("utf-8"),
-                headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}),
-                timeout=webhook.TIMEOUT_SECONDS)
-            status_code = response.status_code
+            async with asyncio.timeout(webhook.TIMEOUT_SECONDS):  # for the whole exchange
+                status_code = await connection.post(job.body)
             if status_code != 200:
                 error = f"HTTP {status_code}"
-        except (httpx.TimeoutException, TimeoutError):
+        except TimeoutError:
             error = f"no answer within {webhook.TIMEOUT_SECONDS:g} s"
         except asyncio.CancelledError:
             raise
