@@ -27,6 +27,10 @@ class ProtocolError(Exception):
     """The answer is not HTTP/1.x (the connection is closed, the attempt failed)."""
 
 
+class NoAnswer(ProtocolError):
+    """The server closed the connection before any byte of an answer."""
+
+
 def _tls() -> ssl.SSLContext:
     global _ssl_context
     if _ssl_context is None:
@@ -67,26 +71,41 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.used_at = time.monotonic()
+        self.answered = 0  # answers read on the open connection
 
     async def post(self, body: bytes) -> int:
         """Send one request and read its whole answer: the status code. Raises on a failed exchange
         (the connection is then closed); the caller bounds the time."""
+        request = self.target.head + b"%d\r\n\r\n" % len(body) + body
         try:
             if self.writer is None or self.reader.at_eof() or self.writer.is_closing():
                 await self._open()
-            self.writer.write(self.target.head + b"%d\r\n\r\n" % len(body) + body)
-            await self.writer.drain()
-            status, keep = await self._read_answer()
+            try:
+                status, keep = await self._exchange(request)
+            except (NoAnswer, ConnectionResetError, BrokenPipeError):
+                if not self.answered:
+                    raise
+                # A kept-alive connection the server had closed as we wrote (its idle timeout, or
+                # one answer per connection without saying so): once more on a new connection.
+                await self._open()
+                status, keep = await self._exchange(request)
         except BaseException:  # failed, timed out or cancelled mid-exchange: its state is unknown
             self.close()
             raise
         self.used_at = time.monotonic()
+        self.answered += 1
         if not keep:
             self.close()
         return status
 
+    async def _exchange(self, request: bytes) -> tuple[int, bool]:
+        self.writer.write(request)
+        await self.writer.drain()
+        return await self._read_answer()
+
     async def _open(self) -> None:
         self.close()
+        self.answered = 0
         target = self.target
         self.reader, self.writer = await asyncio.open_connection(
             target.host, target.port, limit=HEAD_LIMIT, ssl=_tls() if target.tls else None,
@@ -98,8 +117,9 @@ class Connection:
             try:
                 head = await reader.readuntil(b"\r\n\r\n")
             except asyncio.IncompleteReadError as exc:
-                raise ProtocolError("the server closed the connection without an answer"
-                                    if not exc.partial else "the answer ended inside its head") from None
+                if exc.partial:
+                    raise ProtocolError("the answer ended inside its head") from None
+                raise NoAnswer("the server closed the connection without an answer") from None
             except asyncio.LimitOverrunError:
                 raise ProtocolError("the answer's head is too long") from None
             lines = head.decode("latin-1").split("\r\n")
