@@ -9,10 +9,11 @@ to the end of the connection), about 0.03 ms. TLS uses the same context httpx wo
 
 import asyncio
 import base64
+import re
 import ssl
 import string
 import time
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from . import __version__
 
@@ -21,6 +22,24 @@ HEAD_LIMIT = 64 * 1024  # an answer's status line and headers, at most
 CHUNK = 64 * 1024
 IDLE_SECONDS = 5.0  # a kept-alive connection unused for this long is closed
 _ssl_context: ssl.SSLContext | None = None
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]")  # what quote_plus escapes in ASCII text
+_ESCAPED = {chr(c): "+" if c == 32 else f"%{c:02X}" for c in range(128)}
+
+
+def form_body(fields: dict[str, str]) -> bytes:
+    """The same bytes as `urlencode(fields)`, about twice as fast for the mostly ASCII callback fields."""
+    return "&".join([f"{_quote(key)}={_quote(value)}" for key, value in fields.items()]).encode("ascii")
+
+
+def _quote(text: str) -> str:
+    text = text if isinstance(text, str) else str(text)
+    if text.isascii():
+        return text if text.isalnum() else _UNSAFE.sub(_escape, text)
+    return quote_plus(text)
+
+
+def _escape(match: re.Match) -> str:
+    return _ESCAPED[match.group()]
 
 
 class ProtocolError(Exception):

@@ -18,14 +18,13 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import bindparam, select, update
 
 from .background import Worker
 from .domain import clock, events, webhook
-from .webhook_http import Connection, Target
+from .webhook_http import Connection, Target, form_body
 from .store.db import Store
 
 log = logging.getLogger("sendcloud_emulator.webhooks")
@@ -42,6 +41,7 @@ class Claimed:
     id: int
     account_id: int
     url: str
+    event: str
     body: bytes  # the payload, form-encoded
     attempt: int  # the number of this attempt (1-based)
 
@@ -64,13 +64,13 @@ def claim_due(store: Store, limit: int = BATCH) -> tuple[list[Claimed], float | 
     c = table.c
     with store.session(write=True) as session:
         now = clock.readings(session)
-        query = (select(c.id, c.account_id, c.url, c.payload, c.attempts)
+        query = (select(c.id, c.account_id, c.url, c.event, c.payload, c.attempts)
                  .where(c.status == "pending", now.reached(c.next_attempt_at, c.account_id))
                  .order_by(c.next_attempt_at, c.id).limit(limit))
         if store.dialect == "postgresql":  # another process may be claiming too
             query = query.with_for_update(skip_locked=True)
         rows = session.execute(query).all()
-        claimed = [Claimed(row.id, row.account_id, row.url, urlencode(json.loads(row.payload)).encode("utf-8"),
+        claimed = [Claimed(row.id, row.account_id, row.url, row.event, form_body(json.loads(row.payload)),
                            row.attempts + 1) for row in rows]
         leased: dict[datetime, list[int]] = {}  # lease end (by each account's clock) → ids
         for job in claimed:
@@ -94,18 +94,17 @@ def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None
     c = table.c
     with store.session(write=True) as session:
         now = clock.readings(session)
-        current = {}
+        pending = set()
         ids = sorted({o.job.id for o in outcomes})
         for start in range(0, len(ids), 500):
-            for row in session.execute(select(c.id, c.status, c.account_id, c.url, c.event)
-                                       .where(c.id.in_(ids[start:start + 500]))):
-                current[row.id] = row
+            pending.update(session.execute(select(c.id).where(c.id.in_(ids[start:start + 500]),
+                                                              c.status == "pending")).scalars())
         changes, rows = [], []
         for outcome in outcomes:
-            job, row = outcome.job, current.get(outcome.job.id)
-            if row is None or row.status != "pending":  # wiped by a reset meanwhile
+            job = outcome.job
+            if job.id not in pending:  # wiped by a reset meanwhile
                 continue
-            sent_at = now.when(row.account_id, outcome.sent_at)
+            sent_at = now.when(job.account_id, outcome.sent_at)
             status, next_at = "pending", None
             if outcome.status_code == 200:
                 status, result = "delivered", "delivered"
@@ -116,7 +115,7 @@ def record_attempts(store: Store, outcomes: list[Outcome], scale: float) -> None
                 else:
                     next_at, result = sent_at + delay, "retrying"
             changes.append({"b_id": job.id, "b_attempts": job.attempt, "b_status": status, "b_next": next_at})
-            rows.append({"account_id": row.account_id, "delivery_id": job.id, "url": row.url, "event": row.event,
+            rows.append({"account_id": job.account_id, "delivery_id": job.id, "url": job.url, "event": job.event,
                          "attempt": job.attempt, "status_code": outcome.status_code, "error": outcome.error,
                          "status": result, "sent_at": sent_at, "next_attempt_at": next_at})
         if changes:

@@ -1,6 +1,7 @@
 """The webhook sender's connections (api.md §5, docs/decisions.md): a kept-alive connection per URL,
 and the ways an HTTP/1.x server may frame its answer, close a connection or answer 1xx first."""
 
+import json
 import socket
 import threading
 import time
@@ -169,3 +170,16 @@ def test_a_slow_answer_on_a_kept_alive_connection_times_out(client):
         assert sorted((a["attempt"], a["statusCode"] or 0) for a in attempts) == [(1, 0), (1, 200), (2, 200)]
         assert "3 s" in next(a for a in attempts if a["statusCode"] is None)["error"]
         assert receiver.connections == 2  # the timed-out connection is not used again
+
+
+def test_form_fields_with_reserved_and_non_ascii_characters_arrive_unchanged(client):
+    account = new_account(client)
+    api = Api(client, account)
+    note = "Grüße & 100% = a+b; 东京 ~_- \"quoted\" 𝄞"
+    with RawReceiver(lambda n: (OK_LENGTH, False)) as receiver:
+        hook(api, receiver.url)
+        [email_id] = send(api, "ann+tag@example.com", headers=json.dumps({"SC-Custom-Note": note}))
+        delivered(client, account, 1)
+        [form] = receiver.forms()
+        assert json.loads(form["userHeaders"]) == {"SC-Custom-Note": note}
+        assert form["emailId"] == email_id and form["recipient"] == "ann+tag@example.com"
