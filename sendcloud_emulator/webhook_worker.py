@@ -242,10 +242,12 @@ class WebhookWorker(Worker):
             self.event.clear()
 
     def _close_idle(self) -> None:
-        for url, connection in list(self.connections.items()):
-            if connection.idle and url not in self.senders:
-                connection.close()
-                del self.connections[url]
+        """Close the connections unused for a while, and the oldest unused ones past 2 × CONCURRENCY."""
+        resting = sorted((c.used_at, url) for url, c in self.connections.items() if url not in self.senders)
+        surplus = len(self.connections) - 2 * CONCURRENCY
+        for index, (_, url) in enumerate(resting):
+            if index < surplus or self.connections[url].idle:
+                self.connections.pop(url).close()
 
     async def _send_all(self, url: str) -> None:
         """One URL's callbacks, one after the other in queue order (a later one waits for the earlier answer)."""
