@@ -254,3 +254,119 @@ def test_counts_around_a_local_midnight_equal_hand_counts(kolkata_client):
         == [(first, 1, 0), (second, 0, 1)]
     only_second = api.call("statday/list", startDate=second, endDate=second)["info"]["dataList"]
     assert [(r["sendDate"], r["requestNum"]) for r in only_second] == [(second, 4)]
+
+
+@pytest.fixture(params=BACKENDS)
+def zone_client(request, tmp_path):
+    """A factory of servers in a given zone, on SQLite and, when configured, PostgreSQL."""
+    from contextlib import ExitStack
+
+    from fastapi.testclient import TestClient
+
+    from sendcloud_emulator.app import create_app
+    from sendcloud_emulator.settings import Settings
+
+    with ExitStack() as stack:
+        def start(zone: str):
+            url = stack.enter_context(database(request.param, tmp_path))
+            settings = Settings(database_url=url, webhook_probe=False, webhook_retry_scale=0.001, timezone=zone)
+            return stack.enter_context(TestClient(create_app(settings))), url
+        yield start
+
+
+def move_requests(url: str, moves: dict) -> None:
+    """Set each mail's request time (and its events' times) to the given aware moment."""
+    from sqlalchemy import create_engine, update
+    from sqlmodel import Session
+
+    from sendcloud_emulator.domain.outbox import Mail, MailEvent
+
+    engine = create_engine(url)
+    with Session(engine) as session:
+        for email_id, moment in moves.items():
+            session.exec(update(Mail).where(Mail.email_id == email_id).values(request_time=moment))
+            session.exec(update(MailEvent).where(MailEvent.email_id == email_id).values(created_at=moment))
+        session.commit()
+    engine.dispose()
+
+
+def test_whole_hour_zone_counts_around_a_local_midnight_equal_hand_counts(zone_client):
+    """In a zone of whole-hour offsets the counters are summed per hour: mails around a local midnight and
+    an hour boundary still land in the local day and hour they were requested in, and data/emailStatus's
+    total (read from the same counters) equals the mails its page lists."""
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from .conftest import new_account
+
+    client, url = zone_client("Asia/Shanghai")
+    api = Api(client, new_account(client))
+    zone = ZoneInfo("Asia/Shanghai")
+    day = datetime.now(zone).date() - timedelta(days=3)
+    midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)  # 16:00 UTC
+    plan = [(f"deliver+a@{SIM}", -timedelta(minutes=1), "x"), (f"invalid-404+b@{SIM}", -timedelta(seconds=1), "x"),
+            (f"deliver+c@{SIM}", timedelta(0), "y"), (f"invalid-403+d@{SIM}", timedelta(minutes=15), "x"),
+            (f"deliver+e@{SIM}", timedelta(minutes=59, seconds=59), "y"), (f"deliver+f@{SIM}", timedelta(hours=1), "x")]
+    ids = [send(api, to, labelName=name)[0] for to, _, name in plan]
+    other = send(api, f"deliver+g@{SIM}", batch=True)[0]
+    inject(client, ids[0], "open")
+    inject(client, ids[2], "click")
+    move_requests(url, {email_id: midnight + offset for email_id, (_, offset, _) in zip(ids, plan, strict=True)}
+                  | {other: midnight + timedelta(minutes=30)})
+    first, second = day.isoformat(), (day + timedelta(days=1)).isoformat()
+    window = {"startDate": first, "endDate": second}
+    labels = {r["labelName"]: r["labelId"] for r in api.call("label/list")["info"]["dataList"]}
+
+    rows = api.call("statday/list", **window)["info"]["dataList"]
+    assert [(r["sendDate"], r["apiUser"], r["labelName"], r["requestNum"], r["deliveredNum"], r["invalidEmailsNum"],
+             r["openNum"], r["clickNum"]) for r in rows] == [
+        (first, api.api_user, "x", 2, 1, 1, 1, 0), (second, api.account["batchApiUser"], None, 1, 1, 0, 0, 0),
+        (second, api.api_user, "x", 2, 1, 1, 0, 0), (second, api.api_user, "y", 2, 2, 0, 0, 1)]
+    hours = api.call("stathour/list", **window, apiUserList=api.api_user)["info"]["dataList"]
+    assert [(h["sendDate"], h["sendHour"], h["labelId"], h["requestNum"]) for h in hours] == [
+        (first, 23, labels["x"], 2), (second, 0, labels["x"], 1), (second, 0, labels["y"], 2),
+        (second, 1, labels["x"], 1)]
+    invalid = api.call("invalidstat/list", **window)["info"]["dataList"]
+    assert [(r["sendDate"], r["recipientAddressError"], r["espUnvaliable"]) for r in invalid] \
+        == [(first, 1, 0), (second, 0, 1)]
+    assert api.call("statday/list", **window, labelIdList=str(labels["y"]), aggregate=1)["info"]["dataList"][
+        "requestNum"] == "2"
+    assert api.call("statday/list", **window, domainList="x\x00y.com")["info"]["total"] == 0
+
+    def status(**params) -> tuple[str, list[str]]:
+        info = api.call("data/emailStatus", **params)["info"]
+        return info["total"], [r["emailId"] for r in info["voList"]]
+
+    assert status(startDate=first, endDate=first) == ("2", [ids[1], ids[0]])
+    assert status(startDate=second, endDate=second) == ("5", [ids[5], ids[4], other, ids[3], ids[2]])
+    assert status(**window, labelId=labels["y"]) == ("2", [ids[4], ids[2]])
+    assert status(**window, apiUserList=api.account["batchApiUser"]) == ("1", [other])
+    assert status(**window, apiUserList=f"{api.api_user};nobody", labelId=labels["x"], start=1, limit=2) \
+        == ("4", [ids[3], ids[1]])
+    assert status(**window, start=7) == ("7", [])
+    assert status(**window, limit=0) == ("7", [])
+    client.delete(f"/_emulator/mails/{ids[0]}")
+    assert status(startDate=first, endDate=first) == ("1", [ids[1]])
+    assert api.call("statday/list", startDate=first, endDate=first)["info"]["dataList"][0]["requestNum"] == 1
+
+
+def test_counts_across_a_daylight_saving_change(zone_client):
+    """Offsets of whole hours on both sides of a change (New York, 2026-03-08 02:00 EST → 03:00 EDT):
+    each mail is counted in its local day and hour."""
+    from datetime import UTC, datetime
+
+    from .conftest import new_account
+
+    client, url = zone_client("America/New_York")
+    api = Api(client, new_account(client))
+    ids = send(api, "a@example.com;b@example.com;c@example.com;d@example.com")
+    times = [datetime(2026, 3, 8, 4, 30, tzinfo=UTC), datetime(2026, 3, 8, 6, 59, tzinfo=UTC),  # 03-07 23:30, 01:59 EST
+             datetime(2026, 3, 8, 7, 0, tzinfo=UTC), datetime(2026, 3, 9, 3, 59, tzinfo=UTC)]  # 03:00, 23:59 EDT
+    move_requests(url, dict(zip(ids, times, strict=True)))
+    window = {"startDate": "2026-03-07", "endDate": "2026-03-09"}
+    days = api.call("statday/list", **window)["info"]["dataList"]
+    assert [(r["sendDate"], r["requestNum"]) for r in days] == [("2026-03-07", 1), ("2026-03-08", 3)]
+    hours = api.call("stathour/list", **window)["info"]["dataList"]
+    assert [(h["sendDate"], h["sendHour"], h["requestNum"]) for h in hours] == [
+        ("2026-03-07", 23, 1), ("2026-03-08", 1, 1), ("2026-03-08", 3, 1), ("2026-03-08", 23, 1)]
+    assert api.call("data/emailStatus", startDate="2026-03-08", endDate="2026-03-08")["info"]["total"] == "3"

@@ -6,9 +6,9 @@ emulator's time zone), API_USER, recipient domain and labelId. The query actions
 MailEvent rows.
 """
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, func
+from sqlalchemy import Column, Integer, MetaData, String, Table, TextClause, UniqueConstraint, bindparam, func, text
 from sqlmodel import Session, select
 
 from ..store.db import DERIVED_TABLES, SCHEMA_STEPS
@@ -83,6 +83,9 @@ StatMinute = Table(
 DERIVED_TABLES.append(StatMinute)
 COUNTERS = ("requests", "delivered", "invalid", "bounced", "opens", "clicks", "unique_opens", "unique_clicks",
             "spam", "unsubscribes")
+# COUNTERS as statday names them
+COUNTER_NAMES = ("requestNum", "deliveredNum", "invalidEmailsNum", "bounceNum", "openNum", "clickNum",
+                 "uniqueOpensNum", "uniqueClicksNum", "spamReportedNum", "unsubscribeNum")
 KEY = ("account_id", "minute", "api_user", "domain", "label_id", "sub_stat")
 WATCHED = ("account_id", "request_time", "api_user", "recipient_domain", "label_id", "stat_delivered", "stat_invalid",
            "stat_invalid_sub", "stat_bounced", "stat_opens", "stat_clicks", "stat_spam", "stat_unsubscribes")
@@ -177,48 +180,102 @@ def _minute_text(moment: datetime) -> str:
     return clock.aware(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _counter_filters(account_id: int, bounds, api_users, label_ids, domains) -> list:
-    c = StatMinute.c
-    # window bounds are local midnights: whole minutes
-    minutes = None if bounds is None else (_minute_text(bounds[0]), _minute_text(bounds[1]))
-    return _filters((c.account_id, c.minute, c.api_user, c.label_id, c.domain), account_id, minutes,
-                    api_users, label_ids, domains)
+# The counter reads are plain SQL, built once per shape (which filters are given, how the rows are
+# grouped): a request runs a cached statement instead of building and compiling an ORM query, which
+# cost several times what the read itself does.
+_QUERIES: dict[tuple, TextClause] = {}
+_LISTS = (("api_user", "api_users"), ("label_id", "label_ids"), ("domain", "domains"))
+# typed, so an empty list still compares with its column (PostgreSQL rejects text = integer)
+_LIST_TYPES = {"api_users": String(), "label_ids": Integer(), "domains": String()}
+HOUR = timedelta(hours=1)
 
 
-def _local(minute: str, tz: tzinfo) -> datetime:
-    return clock.aware(datetime.strptime(minute, "%Y-%m-%d %H:%M")).astimezone(tz)
+def _counter_query(group: tuple[str, ...], sums: tuple[str, ...], windowed: bool, lists: tuple[str, ...],
+                   condition: str = "") -> TextClause:
+    """SELECT *group, SUM(*sums) FROM statminute for one account [in the window :lo–:hi], GROUP BY
+    `group` (none: one row); `lists` names the filter lists given (:api_users, :label_ids, :domains)."""
+    shape = (group, sums, windowed, lists, condition)
+    query = _QUERIES.get(shape)
+    if query is None:
+        where = ["account_id = :account"] + (["minute >= :lo", "minute < :hi"] if windowed else [])
+        where += [f"{column} IN :{name}" for column, name in _LISTS if name in lists]
+        where += [condition] if condition else []
+        columns = ", ".join(group + tuple(f"SUM({c})" for c in sums))
+        sql = f"SELECT {columns} FROM statminute WHERE {' AND '.join(where)}"
+        if group:
+            sql += f" GROUP BY {', '.join(group)}"
+        query = _QUERIES[shape] = text(sql).bindparams(*(bindparam(name, expanding=True, type_=_LIST_TYPES[name])
+                                                           for name in lists))
+    return query
+
+
+def _bucket(bounds, tz: tzinfo) -> str:
+    """The counters' time bucket to group by: the UTC hour when the zone's offset is whole hours all
+    through the window (sampled daily: no zone changes its offset and back within a day), so an hour
+    falls within one local hour; else the minute."""
+    if bounds is None:
+        return "minute"
+    moment, end = bounds
+    while moment < end:
+        if moment.astimezone(tz).utcoffset() % HOUR:
+            return "minute"
+        moment += timedelta(days=1)
+    return "minute" if (end - timedelta(minutes=1)).astimezone(tz).utcoffset() % HOUR else "substr(minute, 1, 13)"
+
+
+def _counter_params(account_id: int, bounds, api_users, label_ids, domains) -> tuple[dict, tuple[str, ...]]:
+    """The bound values of a counter query and the names of the filter lists given."""
+    params = {"account": account_id, "api_users": api_users, "label_ids": label_ids, "domains": domains}
+    if bounds is not None:  # window bounds are local midnights: whole minutes
+        params["lo"], params["hi"] = _minute_text(bounds[0]), _minute_text(bounds[1])
+    lists = tuple(name for _, name in _LISTS if params[name] is not None)
+    return params, lists
+
+
+def _local_buckets(tz: tzinfo):
+    """bucket text ('YYYY-MM-DD HH:MM' or 'YYYY-MM-DD HH', UTC) → its local time; each bucket read once."""
+    seen: dict[str, datetime] = {}
+
+    def local(bucket: str) -> datetime:
+        found = seen.get(bucket)
+        if found is None:
+            found = seen[bucket] = datetime.fromisoformat(bucket).replace(tzinfo=UTC).astimezone(tz)
+        return found
+
+    return local
 
 
 def traffic(session: Session, account_id: int, bounds, tz: tzinfo, *, hourly: bool = False, api_users=None,
             label_ids=None, domains=None) -> dict[tuple, dict[str, int]]:
     """(sendDate, [sendHour,] apiUser, [domain,] labelId) → the ten counts of statday / stathour.
 
-    Read from the per-minute counters; the minutes are attributed to local days and hours here (every
+    Read from the per-minute counters, summed per UTC hour by the database when the zone's offset is
+    whole hours (else per minute); the buckets are attributed to local days and hours here (every
     zone offset in use is whole minutes, so a minute never straddles a local hour or day boundary).
     """
-    c = StatMinute.c
-    query = (select(c.minute, c.api_user, c.domain, c.label_id, *(func.sum(c[n]) for n in COUNTERS))
-             .where(*_counter_filters(account_id, bounds, api_users, label_ids, domains))
-             .group_by(c.minute, c.api_user, c.domain, c.label_id))
+    params, lists = _counter_params(account_id, bounds, api_users, label_ids, domains)
+    keys = ("api_user", "label_id") if hourly else ("api_user", "domain", "label_id")
+    query = _counter_query((_bucket(bounds, tz),) + keys, COUNTERS, bounds is not None, lists)
+    local = _local_buckets(tz)
     rows: dict[tuple, dict[str, int]] = {}
-    for (minute, api_user, domain, label_id, requests, delivered, invalid, bounced, opens, clicks, unique_opens,
-         unique_clicks, spam, unsubscribes) in session.exec(query).all():
+    for found in session.connection().execute(query, params):
+        bucket, counts = found[0], found[len(keys) + 1:]
+        requests = counts[0]
         if not requests:
-            continue  # every mail of this minute was deleted
-        local = _local(minute, tz)
-        day = local.strftime("%Y-%m-%d")
-        key = (day, local.hour, api_user, label_id) if hourly else (day, api_user, domain, label_id)
-        row = rows.setdefault(key, dict.fromkeys(COUNT_KEYS, 0))
-        row["requestNum"] += int(requests)
-        row["deliveredNum"] += int(delivered or 0)
-        row["invalidEmailsNum"] += int(invalid or 0)
-        row["bounceNum"] += int(bounced or 0)
-        row["openNum"] += int(opens or 0)
-        row["clickNum"] += int(clicks or 0)
-        row["uniqueOpensNum"] += int(unique_opens or 0)
-        row["uniqueClicksNum"] += int(unique_clicks or 0)
-        row["spamReportedNum"] += int(spam or 0)
-        row["unsubscribeNum"] += int(unsubscribes or 0)
+            continue  # every mail of this bucket was deleted
+        moment = local(bucket)
+        day = moment.strftime("%Y-%m-%d")
+        if hourly:
+            api_user, label_id = found[1], found[2]
+            key = (day, moment.hour, api_user, label_id)
+        else:
+            api_user, domain, label_id = found[1], found[2], found[3]
+            key = (day, api_user, domain, label_id)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = dict.fromkeys(COUNT_KEYS, 0)
+        for name, value in zip(COUNTER_NAMES, counts):
+            row[name] += int(value or 0)
     return dict(sorted(rows.items()))
 
 
@@ -228,22 +285,37 @@ def invalid_traffic(session: Session, account_id: int, bounds, tz: tzinfo, *, ap
 
     Read from the per-minute counters of the mails that have an invalid event.
     """
-    c = StatMinute.c
-    query = (select(c.minute, c.api_user, c.domain, c.label_id, c.sub_stat, func.sum(c.requests))
-             .where(*_counter_filters(account_id, bounds, api_users, label_ids, domains), c.sub_stat >= 0)
-             .group_by(c.minute, c.api_user, c.domain, c.label_id, c.sub_stat))
+    params, lists = _counter_params(account_id, bounds, api_users, label_ids, domains)
+    group = (_bucket(bounds, tz), "api_user", "domain", "label_id", "sub_stat")
+    query = _counter_query(group, ("requests",), bounds is not None, lists, "sub_stat >= 0")
+    local = _local_buckets(tz)
     rows: dict[tuple, dict[str, int]] = {}
-    for minute_text, api_user, domain, label_id, sub_stat, n in session.exec(query).all():
+    for bucket, api_user, domain, label_id, sub_stat, n in session.connection().execute(query, params):
         if not n:
             continue
-        day = _local(minute_text, tz).strftime("%Y-%m-%d")
+        day = local(bucket).strftime("%Y-%m-%d")
         row = rows.setdefault((day, api_user, label_id, domain), dict.fromkeys(INVALID_BUCKETS.values(), 0))
         row[INVALID_BUCKETS.get(sub_stat, "others")] += int(n)
     return dict(sorted(rows.items(), key=lambda item: (item[0][0], item[0][1], item[0][3], item[0][2])))
 
 
+def requests_counted(session: Session, account_id: int, bounds, api_users=None, label_id: int | None = None) -> int:
+    """The account's mails requested in the window (exact), from the counters: no mail is read."""
+    params, lists = _counter_params(account_id, bounds, api_users, None if label_id is None else [label_id], None)
+    query = _counter_query((), ("requests",), bounds is not None, lists)
+    return int(session.connection().execute(query, params).scalar_one() or 0)
+
+
+# what data/emailStatus shows of a mail (the page reads these columns, not whole mails)
+STATUS_COLUMNS = (Mail.email_id, Mail.status, Mail.sub_stat, Mail.api_user, Mail.recipient, Mail.label_id,
+                  Mail.request_time, Mail.status_time)
+
+
 def email_status(session: Session, account_id: int, *, email: str | None, email_ids: list[str] | None,
-                 label_id: int | None, bounds, api_users, start: int, limit: int) -> tuple[list[Mail], int]:
+                 label_id: int | None, bounds, api_users, start: int, limit: int) -> tuple[list, int]:
+    """(rows of STATUS_COLUMNS newest request first, total). Without `email` and `emailIds` the total
+    comes from the statistics counters (the window may hold every mail of the account); with them the
+    matches are few and counted on their indexes."""
     where = _mail_filters(account_id, bounds, api_users, None, None)
     if email is not None:
         where.append(Mail.recipient_key == email.lower())
@@ -251,8 +323,13 @@ def email_status(session: Session, account_id: int, *, email: str | None, email_
         where.append(Mail.email_id.in_(email_ids))
     if label_id is not None:
         where.append(Mail.label_id == label_id)
-    total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
-    rows = session.exec(select(Mail).where(*where).order_by(Mail.request_time.desc(), Mail.id.desc())
+    if email is None and email_ids is None and bounds is not None:
+        total = requests_counted(session, account_id, bounds, api_users, label_id)
+    else:
+        total = session.exec(select(func.count()).select_from(Mail).where(*where)).one()
+    if not limit or start >= total:
+        return [], total
+    rows = session.exec(select(*STATUS_COLUMNS).where(*where).order_by(Mail.request_time.desc(), Mail.id.desc())
                         .offset(start).limit(limit)).all()
     return list(rows), total
 
