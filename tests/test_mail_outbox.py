@@ -210,6 +210,30 @@ def test_reset_account_wipes_mails_and_send_request_ids(client):
     assert api.call("userinfo/get")["info"]["todayUsedQuota"] == 1
 
 
+def test_totals_of_short_pages_offsets_past_the_end_and_limit_zero(api, client, account):
+    """A page shorter than `limit` is the last one, so its total is offset + items; past the end and
+    with limit=0 the total is still the number of matches."""
+    ids = send(api, to=";".join(f"short{i}@example.com" for i in range(5)))["info"]["emailIdList"]
+    user = account["userName"]
+
+    def page(**params) -> tuple[int, list[str]]:
+        found = client.get("/_emulator/mails", params={"account": user, **params}).json()
+        assert "totalCapped" not in found
+        return found["total"], [m["emailId"] for m in found["items"]]
+
+    assert page(limit=10) == (5, ids[::-1])
+    assert page(limit=2, offset=4) == (5, [ids[0]])
+    assert page(limit=5) == (5, ids[::-1])
+    assert page(limit=2, offset=5) == (5, [])
+    assert page(limit=2, offset=9) == (5, [])
+    assert page(limit=0) == (5, [])
+    assert page(limit=3, order="asc", offset=3) == (5, ids[3:])
+    assert page(limit=3, to="SHORT2@example.com") == (1, [ids[2]])
+    assert page(limit=3, to="nobody@example.com") == (0, [])
+    assert page(limit=3, offset=1, to="short2@example.com") == (1, [])
+    assert mails(client, account=user, to="short2@example.com")[0]["account"] == user
+
+
 def test_totals_stop_at_the_count_cap(api, client, account, monkeypatch):
     """Past the cap, the outbox and the UI say "N+" instead of counting every mail on each page."""
     from sendcloud_emulator.domain import outbox

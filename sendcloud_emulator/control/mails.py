@@ -65,7 +65,8 @@ def _user_names(session, mails: list[outbox.Mail]) -> dict[int, str]:
     return {i: a.user_name for i in ids if (a := session.get(accounts.Account, i)) is not None}
 
 
-def summary(request: Request, mail: outbox.Mail, account: str | None) -> dict:
+def summary(request: Request, mail, account: str | None) -> dict:
+    """`mail`: a Mail, or a row of outbox.SUMMARY_COLUMNS."""
     return {
         "emailId": mail.email_id, "messageId": mail.message_id, "account": account, "apiUser": mail.api_user,
         "source": mail.source,
@@ -107,9 +108,8 @@ def _look(request: Request, filters: Filters, offset: int, limit: int, newest_fi
     store = request.app.state.store
     with store.session() as session:
         rows, total, capped = outbox.search(session, filters.filter, offset, limit, newest_first,
-                                            cap=outbox.COUNT_CAP)
-        names = _user_names(session, rows)
-        found = {"total": total, "items": [summary(request, m, names.get(m.account_id)) for m in rows]}
+                                            cap=outbox.COUNT_CAP, columns=outbox.SUMMARY_COLUMNS)
+        found = {"total": total, "items": [summary(request, m, m.user_name) for m in rows]}
         if capped:  # counting stopped past the page: there are more than `total`
             found["totalCapped"] = True
         return found

@@ -12,7 +12,7 @@ from sqlalchemy import Column, Index, LargeBinary, func, or_
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES
-from .accounts import find_account
+from .accounts import Account, find_account
 from .clock import UTCDateTime
 
 SOURCES = ("v2", "v1", "smtp")  # the doors a mail can come in by
@@ -216,18 +216,31 @@ def capped_count(session: Session, where: list, cap: int | None = None) -> tuple
 
 
 def search(session: Session, flt: MailFilter, offset: int, limit: int, newest_first: bool = True,
-           cap: int | None = None) -> tuple[list[Mail], int, bool]:
-    """(mails of the page, total, whether the total stopped at `cap`); without `cap` the total is exact."""
+           cap: int | None = None, columns: tuple | None = None) -> tuple[list, int, bool]:
+    """(mails of the page, total, whether the total stopped at `cap`); without `cap` the total is exact.
+    `columns`: read these (rows with their names) instead of whole mails. The page is read first: when
+    it is the last one, its length gives the total and nothing is counted."""
     where = flt.where(session)
     if where is None:
         return [], 0, False
-    if cap is None:
-        total, capped = session.exec(select(func.count()).select_from(Mail).where(*where)).one(), False
-    else:
-        total, capped = capped_count(session, where, offset + limit + cap)
     order = Mail.id.desc() if newest_first else Mail.id.asc()
-    rows = session.exec(select(Mail).where(*where).order_by(order).offset(offset).limit(limit)).all()
-    return list(rows), total, capped
+    query = select(Mail) if columns is None else select(*columns)
+    rows = list(session.exec(query.where(*where).order_by(order).offset(offset).limit(limit)).all())
+    if limit and len(rows) < limit and (rows or not offset):
+        return rows, offset + len(rows), False
+    if cap is None:
+        return rows, session.exec(select(func.count()).select_from(Mail).where(*where)).one(), False
+    total, capped = capped_count(session, where, offset + limit + cap)
+    return rows, total, capped
+
+
+# what a listed mail shows (the control API's summaries), with its account's userName: a page reads
+# these columns, not whole mails with their contents
+SUMMARY_COLUMNS = (Mail.email_id, Mail.message_id, Mail.account_id, Mail.api_user, Mail.source, Mail.from_address,
+                   Mail.from_name, Mail.recipient, Mail.subject, Mail.status, Mail.sub_stat, Mail.label_id,
+                   Mail.template_invoke_name, Mail.maillist_task_id, Mail.attachments, Mail.request_time,
+                   select(Account.user_name).where(Account.id == Mail.account_id).scalar_subquery()
+                   .label("user_name"))
 
 
 def by_email_id(session: Session, email_id: str) -> Mail | None:
