@@ -69,6 +69,22 @@ def test_schema_creation_is_idempotent(url):
     assert rows == [1, 2]  # the first run's counter row survived the second create_schema
 
 
+def test_a_restart_replaces_the_event_index_of_an_older_database(url):
+    """A database made before ix_mailevent_account_event_time holds ix_mailevent_account_id; starting on
+    it creates the new index and drops the one it replaced, keeping the rows."""
+    store = Store(url)
+    store.create_schema()
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_mailevent_account_event_time")
+        connection.exec_driver_sql("CREATE INDEX ix_mailevent_account_id ON mailevent (account_id)")
+    store.engine.dispose()
+    store = Store(url)
+    store.create_schema()
+    names = {index["name"] for index in inspect(store.engine).get_indexes("mailevent")}
+    assert "ix_mailevent_account_event_time" in names and "ix_mailevent_account_id" not in names
+    store.engine.dispose()
+
+
 HTTP = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=40))  # one client: no per-request set-up
 
 
