@@ -87,6 +87,14 @@ def email_status(ctx: Ctx) -> dict:
     mails, total = stats.email_status(ctx.session, ctx.account.id, email=email, email_ids=email_ids,
                                       label_id=label_id, bounds=window.bounds(ctx) if window else None,
                                       api_users=api_users, start=start, limit=limit)
+    shown: dict = {}  # the mails of one send share their request time (and often their status time)
+
+    def fmt(moment) -> str:
+        text = shown.get(moment)
+        if text is None:
+            text = shown[moment] = ctx.fmt(moment)
+        return text
+
     items = []
     for mail in mails:
         status = mail.status if mail.status in STATUS_WORDS else "request"
@@ -94,8 +102,8 @@ def email_status(ctx: Ctx) -> dict:
         description = events.describe(sub_stat) if sub_stat else ""
         items.append({"emailId": mail.email_id, "status": ctx.word(*STATUS_WORDS[status]), "subStatus": sub_stat,
                       "subStatusDesc": description, "apiUser": mail.api_user, "recipients": mail.recipient,
-                      "labelId": mail.label_id or 0, "requestTime": ctx.fmt(mail.request_time),
-                      "modifiedTime": ctx.fmt(mail.status_time),
+                      "labelId": mail.label_id or 0, "requestTime": fmt(mail.request_time),
+                      "modifiedTime": fmt(mail.status_time),
                       "sendLog": SEND_LOGS.get(status, description)})
     return {"total": str(total), "voListSize": len(items), "voList": items}
 
