@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -60,6 +59,9 @@ def next_sequence(session: Session, account_id: int, uid: str, bump: bool) -> in
 
 
 def build(meeting: Meeting, uid: str, sequence: int, zone: str, stamp: datetime) -> str:
+    # imported on the first sendcalendar: icalendar (and dateutil) hold ~3 MB the other actions never use
+    from icalendar import Alarm, Calendar, Event, vCalAddress
+
     tz = ZoneInfo(zone)
     calendar = Calendar()
     calendar.add("prodid", "-//sendcloud-emulator//mail sendcalendar//EN")

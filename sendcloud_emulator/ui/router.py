@@ -4,12 +4,12 @@ import html as html_lib
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from ..domain import clock, outbox
 from ..domain.label import names as label_names
@@ -28,7 +28,14 @@ MAIL_DELIVERIES = 50
 EVENT_BUTTONS = ("open", "click", "unsubscribe", "report_spam", "invalid", "soft_bounce")
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+@cache
+def templates():
+    """The page templates, loaded on the first page: jinja2 holds ~2 MB that an API-only run never uses."""
+    from fastapi.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=str(HERE / "templates"))
 
 
 # request context ----------------------------------------------------------------------------------
@@ -84,9 +91,9 @@ class Page:
         return f"{path}?{urlencode(values)}" if values else path
 
     def render(self, name: str, status_code: int = 200, **context) -> HTMLResponse:
-        response = templates.TemplateResponse(self.request, name,
-                                              {"page": self, "t": self.t, "words": i18n.WORDS, **context},
-                                              status_code=status_code)
+        response = templates().TemplateResponse(self.request, name,
+                                                {"page": self, "t": self.t, "words": i18n.WORDS, **context},
+                                                status_code=status_code)
         self.finish(response)
         return response
 
@@ -204,7 +211,7 @@ def mail_timeline(request: Request, email_id: str):
 
 
 def _fragment(page: Page, name: str, **context) -> str:
-    return templates.get_template(name).render(page=page, t=page.t, words=i18n.WORDS, **context)
+    return templates().get_template(name).render(page=page, t=page.t, words=i18n.WORDS, **context)
 
 
 def _mail_parts(page: Page, session, mail) -> dict:
