@@ -13,17 +13,15 @@ a delivery is due when its account's clock reaches `next_attempt_at` (an advance
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy import bindparam, select, update
 
 from .background import Worker
-from .domain import clock, events, webhook
+from .domain import clock, webhook
 from .webhook_http import Connection, Target, form_body
 from .store.db import Store
 
@@ -160,7 +158,6 @@ class WebhookWorker(Worker):
             return
         self.semaphore = asyncio.Semaphore(CONCURRENCY)
         self.task = asyncio.create_task(self._run(), name="webhook-worker")
-        threading.Thread(target=_warm_up, name="ua-warm-up", daemon=True).start()
 
     async def stop(self) -> None:
         self.stopping = True
@@ -317,15 +314,17 @@ class WebhookWorker(Worker):
         return Outcome(job, status_code, error, clock.real_time())
 
 
-def _warm_up() -> None:
-    try:
-        events.warm_up()
-    except Exception:  # only an optimisation
-        log.debug("user-agent warm-up failed", exc_info=True)
+def _httpx():
+    """httpx, imported by the first probe: with rich and pygments (which it loads when installed)
+    it holds ~5 MB that a server whose webhooks are never added does not need."""
+    import httpx
+
+    return httpx
 
 
 def probe(url: str) -> bool:
     """webhook/add, update: one POST of `{}` as JSON must answer HTTP 200 within 3 s (§2.18)."""
+    httpx = _httpx()
     deadline = time.monotonic() + webhook.TIMEOUT_SECONDS
     try:
         with httpx.Client(timeout=webhook.TIMEOUT_SECONDS, trust_env=False) as client:
@@ -340,6 +339,8 @@ def probe(url: str) -> bool:
 
 async def probe_async(url: str) -> bool:
     """`probe` without a worker thread: the request waits on the event loop, holding nothing."""
+    httpx = await asyncio.to_thread(_httpx)  # the first import must not stall the event loop
+
     async def exchange(client: httpx.AsyncClient) -> bool:
         async with client.stream("POST", url, json={}) as response:
             async for _ in response.aiter_bytes():

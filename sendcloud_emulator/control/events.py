@@ -58,6 +58,10 @@ def inject_event(body: EventIn, services: ServicesDep) -> dict:
     email_id = body.emailId.strip()
     if "\x00" in email_id:
         raise HTTPException(status_code=404, detail="no such emailId")
+    # The user agent's fields for a callback, parsed now, outside the write lock (the first parse
+    # imports the parser and compiles its patterns); the emitter finds them in client_of's cache.
+    if event in pipeline.TRACKING:
+        pipeline.client_of(body.userAgent)
     with services.store.session(write=True) as session:
         mail = session.exec(select(Mail).where(Mail.email_id == email_id)).first()
         if mail is None:

@@ -243,11 +243,6 @@ def client_of(user_agent: str | None) -> dict[str, str]:
             "oSName": system.family if system else "Other", "oSVer": version(system)}
 
 
-def warm_up() -> None:
-    """Compile the user-agent patterns ahead of the first custom user agent (run off the request path)."""
-    client_of("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0")
-
-
 def _wake(services) -> Callable[[], None] | None:
     worker = getattr(services, "webhook_worker", None)
     return worker.wake if worker is not None else None
