@@ -1,7 +1,7 @@
 """The delivery pipeline: what an accepted send produces (docs/api.md §4) and how events update state.
 
-`on_accepted` is the one entry point of the mail module: it is called in the send's transaction,
-after the Mail rows are inserted. `inject` is the entry point of `POST /_emulator/events`. Every
+`on_accepted` is the one entry point of the mail module: it is called in the send's transaction
+with the rendered Mail rows, and stores them once their outcomes are decided. `inject` is the entry point of `POST /_emulator/events`. Every
 event goes through `Emitter.emit`, which logs it, moves the mail's delivery status, updates the
 suppression lists (§4.3), adds it to the mail's running totals (which database triggers fold into
 the statistics counters) and queues the webhook callbacks (§5).
@@ -13,12 +13,12 @@ from datetime import datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from ..store.db import bind_time, insert_rows
 from . import suppression, webhook
 from .accounts import Account
-from .outbox import STATE_COLUMNS, STATUSES, Mail, MailEvent, MailRow
+from .outbox import STATUSES, Mail, MailEvent, MailRow
 
 SIM_DOMAIN = "sim.sendcloud.test"
 INJECTABLE = ("deliver", "invalid", "soft_bounce", "open", "click", "unsubscribe", "report_spam")
@@ -104,6 +104,9 @@ def script(mail: Mail | MailRow) -> list[tuple[str, int | None]]:
 
 
 # the emitter ------------------------------------------------------------------------------------
+EVENT_COLUMNS = ("account_id", "mail_id", "email_id", "event", "sub_stat", "url", "ip", "user_agent", "created_at")
+
+
 class Emitter:
     """Applies events of one account within one transaction; `queued` says whether callbacks wait."""
 
@@ -114,13 +117,14 @@ class Emitter:
         self.hooks = webhook.hooks_for(session, account_id)
         self.app_key = session.get(Account, account_id).app_key if self.hooks else ""
         self.queued = 0
-        self.events: list[dict] = []  # MailEvent rows and WebhookDelivery rows, inserted in bulk by flush()
+        self.created_at = bind_time(session.connection(), MailEvent.__table__, "created_at")(now)
+        self.events: list[tuple] = []  # MailEvent rows (EVENT_COLUMNS) and WebhookDelivery rows, inserted in bulk by flush()
         self.deliveries: list[dict] = []
 
     def flush(self) -> None:
-        """Insert the buffered events and callbacks (Core executemany: far cheaper than ORM objects)."""
+        """Insert the buffered events and callbacks (executemany: far cheaper than ORM objects)."""
         if self.events:
-            self.session.connection().execute(MailEvent.__table__.insert(), self.events)
+            insert_rows(self.session.connection(), MailEvent.__table__, EVENT_COLUMNS, self.events)
             self.events = []
         if self.deliveries:
             self.session.connection().execute(webhook.WebhookDelivery.__table__.insert(), self.deliveries)
@@ -128,9 +132,8 @@ class Emitter:
 
     def _event(self, mail: Mail | MailRow, event: str, sub_stat: int | None = None, url: str | None = None,
                ip: str | None = None, user_agent: str | None = None) -> None:
-        self.events.append({"account_id": mail.account_id, "mail_id": mail.id, "email_id": mail.email_id,
-                            "event": event, "sub_stat": sub_stat, "url": url, "ip": ip, "user_agent": user_agent,
-                            "created_at": self.now})
+        self.events.append((mail.account_id, mail.id, mail.email_id, event, sub_stat, url, ip, user_agent,
+                            self.created_at))
 
     def _common(self, mail: Mail | MailRow, event: str, sub_stat: int | None) -> dict[str, str]:
         task = "" if mail.maillist_task_id is None else str(mail.maillist_task_id)
@@ -248,11 +251,13 @@ def _wake(services) -> Callable[[], None] | None:
     return worker.wake if worker is not None else None
 
 
-def on_accepted(ctx, mails: list[MailRow], message_id: str, task_id: int | None = None) -> None:
+def on_accepted(ctx, mails: list[MailRow], message_id: str, store_mails: Callable[[], None],
+                task_id: int | None = None) -> None:
     """Every accepted recipient gets `request`, then suppression, the simulator script, or `deliver`.
 
-    `mails` are the rows sending.create_mails stored; their events are inserted in bulk and their
-    new states written in one statement per distinct state."""
+    `mails` are the mails sending.create_mails rendered, not stored yet: their outcomes are decided
+    first (on the MailRows), then `store_mails` inserts each row once in its final state (so the
+    statistics triggers run once per mail), then their events and callbacks go in, in bulk."""
     if not mails:
         return
     emitter = Emitter(ctx.session, mails[0].account_id, ctx.now)
@@ -263,28 +268,12 @@ def on_accepted(ctx, mails: list[MailRow], message_id: str, task_id: int | None 
         steps = [("invalid", code)] if code else script(mail)
         for event, sub_stat in steps:
             emitter.emit(mail, event, sub_stat)
+    store_mails()
     emitter.flush()
-    write_states(ctx.session, mails)
     if emitter.queued:
         wake = _wake(ctx.services)
         if wake is not None:
             ctx.after_commit.append(wake)
-
-
-def write_states(session: Session, mails: list[MailRow]) -> None:
-    """Write what the events moved (status, subStat, running totals) back, one UPDATE per distinct state."""
-    groups: dict[tuple, list[int]] = {}
-    for mail in mails:
-        groups.setdefault(tuple(getattr(mail, column) for column in STATE_COLUMNS), []).append(mail.id)
-    connection = session.connection()
-    for state, ids in groups.items():
-        values = {f"v_{column}": value for column, value in zip(STATE_COLUMNS, state)}
-        for start in range(0, len(ids), 500):
-            connection.execute(_WRITE_STATE, {**values, "ids": ids[start:start + 500]})
-
-
-_WRITE_STATE = (Mail.__table__.update().where(Mail.__table__.c.id.in_(bindparam("ids", expanding=True)))
-                .values({column: bindparam(f"v_{column}") for column in STATE_COLUMNS}))
 
 
 def inject(session: Session, mail: Mail, event: str, now: datetime, sub_stat: int | None = None,

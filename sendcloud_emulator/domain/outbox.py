@@ -73,8 +73,8 @@ class Mail(SQLModel, table=True):
 
 @dataclass(slots=True)
 class MailRow:
-    """A mail the send path has just stored, as plain values (no ORM object): what its events read
-    and change. The event pipeline writes the changed state back in grouped statements."""
+    """A mail the send path has just rendered, as plain values (no ORM object): what its events read
+    and change. The send path stores the row once its events have decided this state."""
 
     id: int
     account_id: int
@@ -98,11 +98,6 @@ class MailRow:
     stat_clicks: int = 0
     stat_spam: int = 0
     stat_unsubscribes: int = 0
-
-
-# the columns of a mail that its events move (events.write_states)
-STATE_COLUMNS = ("status", "sub_stat", "status_time", "stat_delivered", "stat_invalid", "stat_invalid_sub",
-                 "stat_bounced", "stat_opens", "stat_clicks", "stat_spam", "stat_unsubscribes")
 
 
 class MailFile(SQLModel, table=True):

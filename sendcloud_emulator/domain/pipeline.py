@@ -163,11 +163,11 @@ def accept(ctx, draft: Draft) -> Accepted:
     attachments = sending.store_files(ctx.session, ctx.account.id, message_id, sent.files)
     if draft.message is not None:
         sending.store_message(ctx.session, ctx.account.id, message_id, draft.message)
-    mails = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
-                                 message_id=message_id, content=sent, recipients=found,
-                                 attachments=attachments, now=ctx.now, source=ctx.source)
-    events.on_accepted(ctx, mails, message_id)
-    return Accepted(message_id, mails)
+    new = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
+                               message_id=message_id, content=sent, recipients=found,
+                               attachments=attachments, now=ctx.now, source=ctx.source)
+    events.on_accepted(ctx, new.mails, message_id, lambda: sending.insert_mails(ctx.session, new))
+    return Accepted(message_id, new.mails)
 
 
 def accept_lists(ctx, draft: Draft) -> list[int]:
@@ -218,11 +218,11 @@ def create_task_chunk(session, task: sending.MailTask, limit: int, now: datetime
     members_in = [sending.Recipient(m.member, [m.member], variables=render.member_variables(m.vars, m.name, m.member))
                   for m in work.members]
     chunk = ChunkCtx(session, task.created_at, services)
-    mails = sending.create_mails(session, account_id=task.account_id, api_user=task.api_user,
-                                 message_id=task.message_id, content=work.content, recipients=members_in,
-                                 attachments=work.attachments, now=task.created_at, task_id=task.id,
-                                 source=work.source, first=work.first)
-    events.on_accepted(chunk, mails, task.message_id, task_id=task.id)
+    new = sending.create_mails(session, account_id=task.account_id, api_user=task.api_user,
+                               message_id=task.message_id, content=work.content, recipients=members_in,
+                               attachments=work.attachments, now=task.created_at, task_id=task.id,
+                               source=work.source, first=work.first)
+    events.on_accepted(chunk, new.mails, task.message_id, lambda: sending.insert_mails(session, new), task_id=task.id)
     sending.advance_task(session, task, work, now)
     chunk.created = len(members_in)
     return chunk

@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
 from ..codes import ApiError
-from ..store.db import TRAFFIC_TABLES, Store, reserve_ids
+from ..store.db import TRAFFIC_TABLES, Store, bind_time, insert_rows, reserve_ids
 from . import render
 from .clock import UTCDateTime
 from .outbox import Mail, MailFile, MailMessage, MailRow
@@ -176,54 +176,80 @@ def store_message(session: Session, account_id: int, message_id: str, data: byte
     session.add(MailMessage(account_id=account_id, message_id=message_id, data=data))
 
 
+# a mail's columns as create_mails renders them, then those its events decide (insert_mails)
+RENDERED_COLUMNS = (
+    "id", "account_id", "email_id", "message_id", "api_user", "recipient", "recipient_key", "recipient_domain",
+    "from_address", "from_name", "to", "cc", "bcc", "reply_to", "subject", "html", "plain", "content_summary",
+    "headers", "label_id", "template_invoke_name", "maillist_task_id", "variables", "attachments",
+    "request_time", "position", "notification_to", "calendar", "xsmtpapi", "source")
+MAIL_COLUMNS = RENDERED_COLUMNS + (
+    "status", "sub_stat", "status_time", "stat_delivered", "stat_invalid", "stat_invalid_sub", "stat_bounced",
+    "stat_opens", "stat_clicks", "stat_spam", "stat_unsubscribes")
+_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) without a new encoder per call
+
+
+@dataclass
+class NewMails:
+    """A send's mails, rendered for their recipients but not stored yet: `insert_mails` stores each
+    row once, in the state its events decided (so the statistics triggers run once per mail)."""
+
+    rows: list[tuple]  # per mail, the RENDERED_COLUMNS values (times as the driver takes them)
+    mails: list[MailRow]  # the same mails as the events read and change them
+
+
 def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str,
                  content: Content, recipients: list[Recipient], attachments: list[dict], now: datetime,
-                 task_id: int | None = None, source: str = "v2", first: int = 0) -> list[MailRow]:
+                 task_id: int | None = None, source: str = "v2", first: int = 0) -> NewMails:
     """One Mail per recipient, index = `first` + position in `recipients`, rendered for that recipient.
 
-    Rows are inserted in bulk with ids reserved up front (address lists can be large) and never
-    read back: the returned MailRows carry what the events of the send need. An address-list task
-    creates its mails in chunks: `first` is the chunk's first member position.
+    Ids are reserved up front (address lists can be large; rows are never read back); the rows go in
+    with `insert_mails` once the events have decided their state. An address-list task creates its
+    mails in chunks: `first` is the chunk's first member position.
     """
     if not recipients:
-        return []
-    attachments_json = json.dumps(attachments, ensure_ascii=False)
-    headers_json = json.dumps(content.headers, ensure_ascii=False)
-    reply_to_json = json.dumps(content.reply_to, ensure_ascii=False)
+        return NewMails([], [])
+    attachments_json = _json(attachments)
+    headers_json = _json(content.headers)
+    reply_to_json = _json(content.reply_to)
+    connection = session.connection()
+    request_time = bind_time(connection, Mail.__table__, "request_time")(now)
     ids = reserve_ids(session, Mail.__table__, len(recipients))
     rows, mails = [], []
     for offset, recipient in enumerate(recipients):
         index = first + offset
-        eid = email_id(message_id, index, recipient.address)
         address = recipient.address
+        eid = email_id(message_id, index, address)
         variables = recipient.variables
         key = address.lower()
         html = render.substitute(content.html, variables, eid)
-        rows.append({
-            "id": ids[offset], "account_id": account_id, "email_id": eid, "message_id": message_id,
-            "api_user": api_user, "recipient": address, "recipient_key": key,
-            "recipient_domain": address.rsplit("@", 1)[-1].lower(),
-            "from_address": content.from_address, "from_name": content.from_name,
-            "to": json.dumps(recipient.to, ensure_ascii=False), "cc": json.dumps(recipient.cc, ensure_ascii=False),
-            "bcc": json.dumps(recipient.bcc, ensure_ascii=False), "reply_to": reply_to_json,
-            "subject": render.one_line(render.substitute(content.subject, variables, eid)),
-            "html": html, "plain": render.substitute(content.plain, variables, eid),
-            "content_summary": content.content_summary, "headers": headers_json, "label_id": content.label_id,
-            "template_invoke_name": content.template_invoke_name, "maillist_task_id": task_id,
-            "variables": json.dumps(variables, ensure_ascii=False), "attachments": attachments_json,
-            "status": "request", "sub_stat": 0, "request_time": now, "status_time": now, "position": index,
-            "notification_to": content.notification_to, "calendar": content.calendar, "xsmtpapi": content.xsmtpapi,
-            "source": source,
-        })
+        rows.append((
+            ids[offset], account_id, eid, message_id, api_user, address, key, address.rsplit("@", 1)[-1].lower(),
+            content.from_address, content.from_name, _json(recipient.to), _json(recipient.cc) if recipient.cc else "[]",
+            _json(recipient.bcc) if recipient.bcc else "[]", reply_to_json,
+            render.one_line(render.substitute(content.subject, variables, eid)),
+            html, render.substitute(content.plain, variables, eid), content.content_summary, headers_json,
+            content.label_id, content.template_invoke_name, task_id, _json(variables) if variables else "{}",
+            attachments_json, request_time, index, content.notification_to, content.calendar, content.xsmtpapi,
+            source))
         mails.append(MailRow(ids[offset], account_id, eid, message_id, api_user, address, key, content.label_id,
                              task_id, headers_json, html, "request", 0, now))
+    return NewMails(rows, mails)
+
+
+def insert_mails(session: Session, new: NewMails) -> None:
+    """Store the rendered mails, each with the state its events left on its MailRow."""
     connection = session.connection()
-    for start in range(0, len(rows), 500):
-        connection.execute(_INSERT_MAIL, rows[start : start + 500])
-    return mails
-
-
-_INSERT_MAIL = insert(Mail.__table__)
+    status_time = bind_time(connection, Mail.__table__, "status_time")
+    bound: dict[datetime, object] = {}  # the mails of a send share their status time: convert it once
+    rows = []
+    for row, mail in zip(new.rows, new.mails):
+        moment = mail.status_time
+        if moment not in bound:
+            bound[moment] = status_time(moment)
+        rows.append((*row, mail.status, mail.sub_stat, bound[moment], mail.stat_delivered, mail.stat_invalid,
+                     mail.stat_invalid_sub, mail.stat_bounced, mail.stat_opens, mail.stat_clicks, mail.stat_spam,
+                     mail.stat_unsubscribes))
+    insert_rows(connection, Mail.__table__, MAIL_COLUMNS, rows)
 
 
 # tasks ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -209,6 +210,28 @@ def reserve_ids(session: Session, table, count: int) -> list[int]:
         return list(range(last + 1, last + 1 + count))
     rows = connection.execute(_RESERVE_PG, {"table": table.name, "count": count}).all()
     return [int(r[0]) for r in rows]
+
+
+def insert_rows(connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert plain tuples (values in `columns` order, already as the driver takes them) with one
+    prepared statement (executemany): bulk inserts skip SQLAlchemy's per-row parameter binding."""
+    if rows:
+        connection.exec_driver_sql(_insert_sql(connection.dialect, table.name, columns), rows)
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(dialect, table: str, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"  # sqlite3: qmark; psycopg: %s (positional)
+    return (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})")
+
+
+def bind_time(connection, table, column: str):
+    """The function that turns a datetime into what the driver stores for `table.column` (the
+    column type's own bind conversion), for rows given to insert_rows."""
+    convert = table.c[column].type.bind_processor(connection.dialect)
+    return convert or (lambda value: value)
 
 
 def _build_schema(connection) -> None:
