@@ -191,6 +191,18 @@ def test_everything_the_account_records_reads_its_clock(client):
     assert info["todayUsedQuota"] == 1
 
 
+def test_a_mail_sent_at_the_stroke_of_local_midnight_is_in_that_day(client):
+    # a whole-second reading: the stored time must compare with the day's bound as written, not drop out
+    account = new_account(client)
+    api = Api(client, account)
+    set_clock(client, account["userName"], now="2030-05-07T00:00:00+08:00", frozen=True)
+    assert send(api, f"a@{SIM};b@{SIM}")["statusCode"] == 200
+    assert api.call("data/emailStatus", startDate="2030-05-07", endDate="2030-05-07")["info"]["total"] == "2"
+    assert api.call("data/emailStatus", startDate="2030-05-06", endDate="2030-05-06")["info"]["total"] == "0"
+    status = api.call("data/emailStatus", days=1)["info"]["voList"]
+    assert [s["requestTime"] for s in status] == ["2030-05-07 00:00:00"] * 2
+
+
 # what time travel makes testable -------------------------------------------------------------------
 @pytest.fixture(scope="module", params=["Asia/Shanghai", "America/New_York"])
 def zoned_client(request, tmp_path_factory):

@@ -229,8 +229,10 @@ def _insert_sql(dialect, table: str, columns: tuple[str, ...]) -> str:
 
 def bind_time(connection, table, column: str):
     """The function that turns a datetime into what the driver stores for `table.column` (the
-    column type's own bind conversion), for rows given to insert_rows."""
-    convert = table.c[column].type.bind_processor(connection.dialect)
+    column type's own bind conversion for this dialect: on SQLite the text SQLAlchemy writes, never
+    the sqlite3 module's own), for rows given to insert_rows."""
+    dialect = connection.dialect
+    convert = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
     return convert or (lambda value: value)
 
 
