@@ -142,9 +142,12 @@ def parse(text: str, *, require_to: bool) -> XSmtpApi:
 
 def one_line(text: str | None) -> str | None:
     """A rendered subject: a substituted value's line breaks become spaces (never a header line)."""
-    if text is None or not any(c in values.LINE_BREAKS for c in text):
+    if text is None or _LINE_BREAK.search(text) is None:
         return text
-    return "".join(" " if c in values.LINE_BREAKS else c for c in text)
+    return _LINE_BREAK.sub(" ", text)
+
+
+_LINE_BREAK = re.compile("[" + "".join(re.escape(c) for c in sorted(values.LINE_BREAKS)) + "]")
 
 
 def unsubscribe_link(email_id: str) -> str:
@@ -157,7 +160,9 @@ def substitute(text: str | None, variables: dict[str, str], email_id: str) -> st
         return None
     if UNSUBSCRIBE_LINK in text:
         text = text.replace(UNSUBSCRIBE_LINK, unsubscribe_link(email_id))
-    keys = tuple(k for k in variables if k)
+    keys = tuple(variables)
+    if "" in variables:  # an empty key replaces nothing
+        keys = tuple(k for k in keys if k)
     if not keys:
         return text
     return _pattern(keys).sub(lambda m: variables[m.group(0)], text)
