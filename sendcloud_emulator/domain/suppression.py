@@ -6,8 +6,9 @@ to them yields `invalid` 401 (bounce, spam report) or 402 (unsubscribe), §4.1.
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import UniqueConstraint, bindparam, func, literal_column, union_all
+from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..store.db import TRAFFIC_TABLES
@@ -102,18 +103,25 @@ def suppressed(session: Session, account_id: int, keys: Iterable[str]) -> dict[s
     found: dict[str, int] = {}
     connection = session.connection()
     for i in range(0, len(keys), CHUNK):
-        for key, code in connection.execute(_SUPPRESSED, {"account": account_id, "keys": keys[i:i + CHUNK]}):
+        part = tuple(keys[i:i + CHUNK])
+        for key, code in connection.exec_driver_sql(_suppressed_sql(connection.dialect, len(part)),
+                                                    ((account_id,) + part) * len(_LISTS)):
             if found.get(key) != 401:  # 401 wins over 402
                 found[key] = int(code)
     return found
 
 
-def _listed(table, code: int):
-    return select(table.email_key, literal_column(str(code))).where(
-        table.account_id == bindparam("account"), table.email_key.in_(bindparam("keys", expanding=True)))
+_LISTS = ((Unsubscribe, 402), (Bounce, 401), (SpamReport, 401))
 
 
-_SUPPRESSED = union_all(_listed(Unsubscribe, 402), _listed(Bounce, 401), _listed(SpamReport, 401))
+@lru_cache(maxsize=32)
+def _suppressed_sql(dialect, count: int) -> str:
+    """The lookup's text for `count` addresses, positional: SQLAlchemy's expanding IN would render
+    its CHUNK parameters on every execution (a list chunk runs one per CHUNK members)."""
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * count)
+    return " UNION ALL ".join(f"SELECT email_key, {code} FROM {table.__table__.name} WHERE account_id = {mark} "
+                              f"AND email_key IN ({marks})" for table, code in _LISTS)
 
 
 # reads ------------------------------------------------------------------------------------------
