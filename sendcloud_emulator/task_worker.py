@@ -3,7 +3,7 @@
 An address-list send stores its tasks and a snapshot of each list's members, and answers 40821 at
 once; this worker (an asyncio task in the server's event loop, the database work in a worker
 thread) then creates the members' mails in chunks sized to hold the write lock about
-HOLD_SECONDS (at most `Settings.list_chunk` members). Each chunk is
+HOLD_SECONDS (at most `Settings.list_chunk` members), rendered before the lock is taken. Each chunk is
 one write transaction that also records the task's progress, so the write lock is free between
 chunks (other requests and accounts go in between, the store's writer queue being first come,
 first served) and a task resumes exactly where it stopped after a restart. Tasks of several
@@ -56,6 +56,11 @@ def run_chunk(store: Store, task_id: int, size: int, services=None) -> ChunkRun:
     """Create the mails of the task's next `size` members in one write transaction.
     `more` is False when the task is complete, gone (a reset), or claimed elsewhere."""
     table = sending.MailTask
+    with store.session() as session:  # read and render the members before the write lock: it is held less
+        task = session.exec(select(table).where(table.id == task_id, table.status == "requesting")).first()
+        if task is None:  # completed meanwhile, or wiped by a reset
+            return ChunkRun(False)
+        rendered = pipeline.render_chunk(session, task, size)
     with store.session(write=True) as session:
         account_id = session.exec(select(table.account_id).where(table.id == task_id,
                                                                  table.status == "requesting")).first()
@@ -69,7 +74,7 @@ def run_chunk(store: Store, task_id: int, size: int, services=None) -> ChunkRun:
         task = session.exec(query).first()
         if task is None:
             return ChunkRun(False)
-        chunk = pipeline.create_task_chunk(session, task, size, clock.now(session, account_id), services)
+        chunk = pipeline.create_task_chunk(session, task, size, clock.now(session, account_id), services, rendered)
         more = task.status == "requesting"
     held = time.perf_counter() - begun
     for callback in chunk.after_commit:

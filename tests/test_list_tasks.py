@@ -286,3 +286,40 @@ def test_a_chunk_created_after_the_answer_keeps_the_send_as_accepted(tmp_path_fa
         assert last["labelId"] and last["attachments"] == [
             {"filename": "a.txt", "contentType": "text/plain", "size": 5, "contentId": None}]
         assert client.get(f"/_emulator/mails/{stored[-1]['emailId']}/attachments/0").content == b"hello"
+
+
+def test_each_member_gets_its_outcome_and_the_statistics_count_each_mail_once(tmp_path_factory, url):
+    """Suppressed members, the mailbox simulator's outcomes and plain deliveries across two chunks: each
+    mail is stored in its final state with its events, and the statistics count it once."""
+    sim = "sim.sendcloud.test"
+    with start(tmp_path_factory, url) as client:
+        api = Api(client, new_account(client))
+        assert api.call("mail/send", **{"from": "shop@example.com"}, to=f"invalid@{sim}", subject="S",
+                        html="<p>x</p>")["statusCode"] == 200  # puts invalid@… on the bounce list
+        assert api.call("unsubscribe/add", email="gone@example.com")["statusCode"] == 200
+        members = ["a0@example.com", f"INVALID@{sim}", "gone@example.com", f"softbounce@{sim}", f"open@{sim}",
+                   f"click@{sim}", f"spam@{sim}", f"invalid-404@{sim}", f"unsubscribe@{sim}"] + [
+                   f"a{i}@example.com" for i in range(9, 14)]
+        assert api.code("addresslist/add", address=LIST, name="club") == 200
+        assert api.call("addressmember/add", address=LIST, members=";".join(members))["statusCode"] == 200
+        answer = list_send(api)
+        tasks_done(client, answer)
+        stored = assert_complete(client, answer["info"]["maillistTaskId"][0], members)
+        outcome = {f"INVALID@{sim}": ("invalid", 401), "gone@example.com": ("invalid", 402),
+                   f"softbounce@{sim}": ("soft_bounce", 506), f"invalid-404@{sim}": ("invalid", 404)}
+        assert [(m["status"], m["subStat"]) for m in stored] == [outcome.get(m, ("deliver", None)) for m in members]
+        events = {m: [e["event"] for e in client.get(f"/_emulator/mails/{s['emailId']}").json()["events"]]
+                  for m, s in zip(members, stored)}
+        assert events[f"click@{sim}"] == ["request", "deliver", "open", "click"]
+        assert events["gone@example.com"] == ["request", "invalid"]
+        batch = api.account["batchApiUser"]
+        days = [r for r in api.call("statday/list", days=1)["info"]["dataList"] if r["apiUser"] == batch]
+        counts = {k: sum(int(r[k]) for r in days) for k in (
+            "requestNum", "deliveredNum", "invalidEmailsNum", "bounceNum", "openNum", "clickNum", "uniqueOpensNum",
+            "uniqueClicksNum", "spamReportedNum", "unsubscribeNum")}
+        assert counts == {"requestNum": 14, "deliveredNum": 10, "invalidEmailsNum": 3, "bounceNum": 1, "openNum": 2,
+                          "clickNum": 1, "uniqueOpensNum": 2, "uniqueClicksNum": 1, "spamReportedNum": 1,
+                          "unsubscribeNum": 1}
+        invalid = [r for r in api.call("invalidstat/list", days=1)["info"]["dataList"] if r["apiUser"] == batch]
+        assert [sum(int(r[k]) for r in invalid) for k in ("sendcloudBlacklist", "ubsubscribe",
+                                                            "recipientAddressError", "recipientNotFound")] == [1, 1, 1, 0]

@@ -163,11 +163,18 @@ def accept(ctx, draft: Draft) -> Accepted:
     attachments = sending.store_files(ctx.session, ctx.account.id, message_id, sent.files)
     if draft.message is not None:
         sending.store_message(ctx.session, ctx.account.id, message_id, draft.message)
-    new = sending.create_mails(ctx.session, account_id=ctx.account.id, api_user=ctx.api_user.name,
-                               message_id=message_id, content=sent, recipients=found,
-                               attachments=attachments, now=ctx.now, source=ctx.source)
-    events.on_accepted(ctx, new.mails, message_id, lambda: sending.insert_mails(ctx.session, new))
+    new = sending.render_mails(account_id=ctx.account.id, api_user=ctx.api_user.name, message_id=message_id,
+                               content=sent, recipients=found, attachments=attachments, now=ctx.now,
+                               source=ctx.source)
+    store_mails(ctx, new, message_id)
     return Accepted(message_id, new.mails)
+
+
+def store_mails(ctx, new: sending.NewMails, message_id: str, task_id: int | None = None) -> None:
+    """Number the rendered mails, let their events decide each one's state, then store each row once,
+    in that state, and the events (the caller holds the account's write transaction)."""
+    sending.number_mails(ctx.session, new)
+    events.on_accepted(ctx, new.mails, message_id, lambda: sending.insert_mails(ctx.session, new), task_id=task_id)
 
 
 def accept_lists(ctx, draft: Draft) -> list[int]:
@@ -207,22 +214,41 @@ class ChunkCtx:
     created: int = 0  # the mails the chunk created
 
 
-def create_task_chunk(session, task: sending.MailTask, limit: int, now: datetime, services=None) -> ChunkCtx:
+@dataclass
+class RenderedChunk:
+    """A task's next members with their mails rendered (not numbered, not stored)."""
+
+    message_id: str
+    work: sending.TaskWork
+    new: sending.NewMails
+
+
+def render_chunk(session, task: sending.MailTask, limit: int) -> RenderedChunk:
+    """Read a task's next `limit` members and render their mails: no write, so the task worker can do
+    it before it takes the write lock (create_task_chunk checks that the task has not moved since)."""
+    work = sending.next_chunk(session, task, limit)
+    members_in = [sending.Recipient(m.member, [m.member], variables=render.member_variables(m.vars, m.name, m.member))
+                  for m in work.members]
+    new = sending.render_mails(account_id=task.account_id, api_user=task.api_user, message_id=task.message_id,
+                               content=work.content, recipients=members_in, attachments=work.attachments,
+                               now=task.created_at, task_id=task.id, source=work.source, first=work.first)
+    return RenderedChunk(task.message_id, work, new)
+
+
+def create_task_chunk(session, task: sending.MailTask, limit: int, now: datetime, services=None,
+                      rendered: RenderedChunk | None = None) -> ChunkCtx:
     """Create the mails of a task's next `limit` members (the caller holds the account's write
     transaction and has locked the task row) and record the progress in the same transaction.
+    `rendered`: the chunk as rendered before the lock, used when the task is still where it was then.
 
     The mails and their events carry the task's acceptance time (its gmtCreated, the account's
     clock then), as they would had the request created them; gmtUpdated moves to `now`.
     """
-    work = sending.next_chunk(session, task, limit)
-    members_in = [sending.Recipient(m.member, [m.member], variables=render.member_variables(m.vars, m.name, m.member))
-                  for m in work.members]
+    if (rendered is None or rendered.message_id != task.message_id or rendered.work.first != task.done
+            or len(rendered.work.members) > limit):
+        rendered = render_chunk(session, task, limit)
     chunk = ChunkCtx(session, task.created_at, services)
-    new = sending.create_mails(session, account_id=task.account_id, api_user=task.api_user,
-                               message_id=task.message_id, content=work.content, recipients=members_in,
-                               attachments=work.attachments, now=task.created_at, task_id=task.id,
-                               source=work.source, first=work.first)
-    events.on_accepted(chunk, new.mails, task.message_id, lambda: sending.insert_mails(session, new), task_id=task.id)
-    sending.advance_task(session, task, work, now)
-    chunk.created = len(members_in)
+    store_mails(chunk, rendered.new, task.message_id, task_id=task.id)
+    sending.advance_task(session, task, rendered.work, now)
+    chunk.created = len(rendered.work.members)
     return chunk

@@ -176,44 +176,42 @@ def store_message(session: Session, account_id: int, message_id: str, data: byte
     session.add(MailMessage(account_id=account_id, message_id=message_id, data=data))
 
 
-# a mail's columns as create_mails renders them, then those its events decide (insert_mails)
+# a mail's columns as render_mails renders them; insert_mails adds its id first, then its request time and
+# what its events decided
 RENDERED_COLUMNS = (
-    "id", "account_id", "email_id", "message_id", "api_user", "recipient", "recipient_key", "recipient_domain",
+    "account_id", "email_id", "message_id", "api_user", "recipient", "recipient_key", "recipient_domain",
     "from_address", "from_name", "to", "cc", "bcc", "reply_to", "subject", "html", "plain", "content_summary",
-    "headers", "label_id", "template_invoke_name", "maillist_task_id", "variables", "attachments",
-    "request_time", "position", "notification_to", "calendar", "xsmtpapi", "source")
-MAIL_COLUMNS = RENDERED_COLUMNS + (
-    "status", "sub_stat", "status_time", "stat_delivered", "stat_invalid", "stat_invalid_sub", "stat_bounced",
-    "stat_opens", "stat_clicks", "stat_spam", "stat_unsubscribes")
+    "headers", "label_id", "template_invoke_name", "maillist_task_id", "variables", "attachments", "position",
+    "notification_to", "calendar", "xsmtpapi", "source")
+MAIL_COLUMNS = ("id",) + RENDERED_COLUMNS + (
+    "request_time", "status", "sub_stat", "status_time", "stat_delivered", "stat_invalid", "stat_invalid_sub",
+    "stat_bounced", "stat_opens", "stat_clicks", "stat_spam", "stat_unsubscribes")
 _json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) without a new encoder per call
 
 
 @dataclass
 class NewMails:
-    """A send's mails, rendered for their recipients but not stored yet: `insert_mails` stores each
-    row once, in the state its events decided (so the statistics triggers run once per mail)."""
+    """A send's mails, rendered for their recipients but not stored yet: `number_mails` gives them
+    their ids, the events decide their state, then `insert_mails` stores each row once, in that
+    state (so the statistics triggers run once per mail)."""
 
-    rows: list[tuple]  # per mail, the RENDERED_COLUMNS values (times as the driver takes them)
+    rows: list[tuple]  # per mail, the RENDERED_COLUMNS values
     mails: list[MailRow]  # the same mails as the events read and change them
+    first: int = 0  # the index of the first mail in its messageId
+    now: datetime | None = None  # their request time
 
 
-def create_mails(session: Session, *, account_id: int, api_user: str, message_id: str,
-                 content: Content, recipients: list[Recipient], attachments: list[dict], now: datetime,
-                 task_id: int | None = None, source: str = "v2", first: int = 0) -> NewMails:
+def render_mails(*, account_id: int, api_user: str, message_id: str, content: Content, recipients: list[Recipient],
+                 attachments: list[dict], now: datetime, task_id: int | None = None, source: str = "v2",
+                 first: int = 0) -> NewMails:
     """One Mail per recipient, index = `first` + position in `recipients`, rendered for that recipient.
 
-    Ids are reserved up front (address lists can be large; rows are never read back); the rows go in
-    with `insert_mails` once the events have decided their state. An address-list task creates its
-    mails in chunks: `first` is the chunk's first member position.
+    No database work: an address-list chunk renders its members before it takes the write lock. An
+    address-list task creates its mails in chunks: `first` is the chunk's first member position.
     """
-    if not recipients:
-        return NewMails([], [])
     attachments_json = _json(attachments)
     headers_json = _json(content.headers)
     reply_to_json = _json(content.reply_to)
-    connection = session.connection()
-    request_time = bind_time(connection, Mail.__table__, "request_time")(now)
-    ids = reserve_ids(session, Mail.__table__, len(recipients))
     rows, mails = [], []
     for offset, recipient in enumerate(recipients):
         index = first + offset
@@ -223,32 +221,40 @@ def create_mails(session: Session, *, account_id: int, api_user: str, message_id
         key = address.lower()
         html = render.substitute(content.html, variables, eid)
         rows.append((
-            ids[offset], account_id, eid, message_id, api_user, address, key, address.rsplit("@", 1)[-1].lower(),
+            account_id, eid, message_id, api_user, address, key, address.rsplit("@", 1)[-1].lower(),
             content.from_address, content.from_name, _json(recipient.to), _json(recipient.cc) if recipient.cc else "[]",
             _json(recipient.bcc) if recipient.bcc else "[]", reply_to_json,
             render.one_line(render.substitute(content.subject, variables, eid)),
             html, render.substitute(content.plain, variables, eid), content.content_summary, headers_json,
             content.label_id, content.template_invoke_name, task_id, _json(variables) if variables else "{}",
-            attachments_json, request_time, index, content.notification_to, content.calendar, content.xsmtpapi,
-            source))
-        mails.append(MailRow(ids[offset], account_id, eid, message_id, api_user, address, key, content.label_id,
+            attachments_json, index, content.notification_to, content.calendar, content.xsmtpapi, source))
+        mails.append(MailRow(0, account_id, eid, message_id, api_user, address, key, content.label_id,
                              task_id, headers_json, html, "request", 0, now))
-    return NewMails(rows, mails)
+    return NewMails(rows, mails, first, now)
+
+
+def number_mails(session: Session, new: NewMails) -> None:
+    """Reserve the mails' ids (the caller holds the write transaction; rows are never read back)."""
+    for mail, mail_id in zip(new.mails, reserve_ids(session, Mail.__table__, len(new.mails)) if new.mails else ()):
+        mail.id = mail_id
 
 
 def insert_mails(session: Session, new: NewMails) -> None:
-    """Store the rendered mails, each with the state its events left on its MailRow."""
+    """Store the numbered mails, each with the state its events left on its MailRow."""
+    if not new.mails:
+        return
     connection = session.connection()
     status_time = bind_time(connection, Mail.__table__, "status_time")
+    request_time = bind_time(connection, Mail.__table__, "request_time")(new.now)
     bound: dict[datetime, object] = {}  # the mails of a send share their status time: convert it once
     rows = []
     for row, mail in zip(new.rows, new.mails):
         moment = mail.status_time
         if moment not in bound:
             bound[moment] = status_time(moment)
-        rows.append((*row, mail.status, mail.sub_stat, bound[moment], mail.stat_delivered, mail.stat_invalid,
-                     mail.stat_invalid_sub, mail.stat_bounced, mail.stat_opens, mail.stat_clicks, mail.stat_spam,
-                     mail.stat_unsubscribes))
+        rows.append((mail.id, *row, request_time, mail.status, mail.sub_stat, bound[moment], mail.stat_delivered,
+                     mail.stat_invalid, mail.stat_invalid_sub, mail.stat_bounced, mail.stat_opens, mail.stat_clicks,
+                     mail.stat_spam, mail.stat_unsubscribes))
     insert_rows(connection, Mail.__table__, MAIL_COLUMNS, rows)
 
 
@@ -281,7 +287,6 @@ def snapshot_members(session: Session, task_id: int, member_table, list_id: int)
 class TaskWork:
     """The next chunk of a task: its members from position `first`, and what the send said."""
 
-    task: MailTask
     first: int
     members: list  # rows of (member_id, member, name, vars), in the list's order
     content: Content
@@ -295,7 +300,7 @@ def next_chunk(session: Session, task: MailTask, limit: int) -> TaskWork:
     members = session.connection().execute(
         select(c.member_id, c.member, c.name, c.vars).where(c.task_id == task.id)
         .order_by(c.member_id).limit(limit)).all()
-    return TaskWork(task, task.done, list(members), Content(**spec.get("content", {}), files=[]),
+    return TaskWork(task.done, list(members), Content(**spec.get("content", {}), files=[]),
                     spec.get("attachments", []), spec.get("source", "v2"))
 
 
