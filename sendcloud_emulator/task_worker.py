@@ -3,7 +3,8 @@
 An address-list send stores its tasks and a snapshot of each list's members, and answers 40821 at
 once; this worker (an asyncio task in the server's event loop, the database work in a worker
 thread) then creates the members' mails in chunks sized to hold the write lock about
-HOLD_SECONDS (at most `Settings.list_chunk` members), rendered before the lock is taken. Each chunk is
+HOLD_SECONDS (BUSY_HOLD_SECONDS while other writers queue for it; at most `Settings.list_chunk`
+members), rendered before the lock is taken. Each chunk is
 one write transaction that also records the task's progress, so the write lock is free between
 chunks (other requests and accounts go in between, the store's writer queue being first come,
 first served) and a task resumes exactly where it stopped after a restart. Tasks of several
@@ -34,6 +35,8 @@ TURN = 64  # tasks looked at per round (each gets one chunk per round)
 # A chunk should hold the write lock about this long, so a request queued behind it waits no longer:
 # the worker sizes its chunks from the rate of the previous ones (within MIN_SIZE … Settings.list_chunk).
 HOLD_SECONDS = 0.02
+# …and this long while other writers queue for the lock (SQLite), so their sends barely wait on a list
+BUSY_HOLD_SECONDS = 0.005
 FIRST_SIZE = 200
 MIN_SIZE = 50
 
@@ -43,6 +46,7 @@ class ChunkRun:
     more: bool  # the task has members left
     created: int = 0  # mails this chunk created
     seconds: float = 0.0  # how long it held the write transaction
+    contended: bool = False  # other writers were queued for the lock when it finished
 
 
 def pending(store: Store, limit: int = TURN) -> list[int]:
@@ -76,13 +80,14 @@ def run_chunk(store: Store, task_id: int, size: int, services=None) -> ChunkRun:
             return ChunkRun(False)
         chunk = pipeline.create_task_chunk(session, task, size, clock.now(session, account_id), services, rendered)
         more = task.status == "requesting"
+        contended = store.writers is not None and store.writers.waiting() > 0
     held = time.perf_counter() - begun
     for callback in chunk.after_commit:
         try:
             callback()
         except Exception:
             log.exception("after-commit callback failed for address-list task %s", task_id)
-    return ChunkRun(more, chunk.created, held)
+    return ChunkRun(more, chunk.created, held, contended)
 
 
 class TaskWorker(Worker):
@@ -140,10 +145,15 @@ class TaskWorker(Worker):
             return True
 
     def _resize(self, done: ChunkRun) -> None:
-        """Size the next chunk so that it holds the write lock about HOLD_SECONDS at this chunk's rate."""
+        """Size the next chunk so that it holds the write lock about HOLD_SECONDS at this chunk's rate
+        (moving halfway there), or at once to BUSY_HOLD_SECONDS when other writers were waiting."""
         if done.created < self.size or done.seconds <= 0:  # a task's last chunk says little about the rate
             return
-        fits = int(done.created / done.seconds * HOLD_SECONDS)
+        rate = done.created / done.seconds
+        if done.contended:
+            self.size = min(self.chunk, max(MIN_SIZE, min(self.size, int(rate * BUSY_HOLD_SECONDS))))
+            return
+        fits = int(rate * HOLD_SECONDS)
         self.size = min(self.chunk, max(MIN_SIZE, (self.size + fits) // 2))
 
     async def _run(self) -> None:

@@ -265,6 +265,19 @@ def test_chunks_are_sized_to_hold_the_write_lock_briefly():
     assert capped.size == 10
 
 
+def test_chunks_shrink_at_once_while_other_writers_wait():
+    sized = task_worker.TaskWorker(store=None, chunk=1000)
+    for _ in range(20):
+        sized._resize(task_worker.ChunkRun(True, sized.size, sized.size / 1_000_000))  # very fast: up to the cap
+    assert sized.size == 1000
+    sized._resize(task_worker.ChunkRun(True, 1000, 0.02, contended=True))  # others queued: about 5 ms at once
+    assert sized.size == int(1000 / 0.02 * task_worker.BUSY_HOLD_SECONDS) < 1000 // 2
+    sized._resize(task_worker.ChunkRun(True, sized.size, sized.size / 2_000, contended=True))  # never under 50
+    assert sized.size == task_worker.MIN_SIZE
+    sized._resize(task_worker.ChunkRun(True, 50, 50 / 1_000_000))  # nobody waits: sized for 20 ms again
+    assert sized.size == min(1000, (50 + int(1_000_000 * task_worker.HOLD_SECONDS)) // 2)
+
+
 def test_a_chunk_created_after_the_answer_keeps_the_send_as_accepted(tmp_path_factory, url):
     """What the request read (files, headers, label, door) is stored with the task and used by every chunk."""
     with start(tmp_path_factory, url) as client:

@@ -81,6 +81,10 @@ class WriterQueue:
         with self._guard:
             self._owner, self._depth = me, 1
 
+    def waiting(self) -> int:
+        """How many writers are queued (a long writer can make way sooner when others wait)."""
+        return len(self._waiting)
+
     def release(self) -> None:
         with self._guard:
             self._depth -= 1
