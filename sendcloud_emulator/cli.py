@@ -151,33 +151,12 @@ def run_server(settings, workers: int = 1, reload: bool = False, fd: int | None 
     from .app import SHUTDOWN_GRACE
     from .slow_clients import HeaderTimeoutProtocol
 
-    fewer_malloc_arenas()
     # ws="none": no route speaks WebSocket (the UI's live view is server-sent events), and the
     # websockets library would cost every server ~0.7 MB.
     uvicorn.run("sendcloud_emulator.app:create_app", factory=True, host=settings.host, port=settings.port, fd=fd,
                 reload=reload, log_level=settings.log_level.lower(), workers=workers, http=HeaderTimeoutProtocol,
                 ws="none", log_config=logs.config(settings.log_level, settings.log_format),
                 timeout_graceful_shutdown=SHUTDOWN_GRACE)
-
-
-MALLOC_ARENAS = 2
-
-
-def fewer_malloc_arenas() -> None:
-    """glibc gives threads that allocate at once their own malloc arenas (up to 8 per core), and
-    each arena keeps what its threads freed: ~7 MB more after a burst of sends over 16 connections.
-    Request threads mostly wait on the GIL or the write lock, so two arenas cost no speed. Applied
-    before any thread starts; MALLOC_ARENA_MAX set by the user wins, and the environment variable
-    carries the choice to --workers and --reload processes. Not glibc (musl, macOS): nothing."""
-    import ctypes
-    import ctypes.util
-
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
-    try:
-        arenas = int(os.environ["MALLOC_ARENA_MAX"])
-        ctypes.CDLL(ctypes.util.find_library("c")).mallopt(-8, arenas)  # -8: M_ARENA_MAX (malloc.h)
-    except (OSError, AttributeError, TypeError, ValueError):
-        pass
 
 
 @app.command()
