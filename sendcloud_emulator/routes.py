@@ -32,6 +32,9 @@ class Action(Route):
     # async (services, params) -> dict: slow work (a webhook probe) done after authentication and
     # before the write transaction, without a worker thread; the handler reads it as ctx.prepared
     prepare: Callable | None = None
+    # reads a few rows (never a list or a scan): on SQLite it runs on the event loop, sparing the
+    # thread-pool hop, which costs more than the read itself
+    short_read: bool = False
 
 
 ACTIONS: list[Action] = [
@@ -45,7 +48,7 @@ ACTIONS: list[Action] = [
     Action("domain", "update", account.domain_update),
     Action("apiuser", "list", account.apiuser_list, writes=False),
     Action("apiuser", "add", account.apiuser_add),
-    Action("userinfo", "get", account.userinfo_get, writes=False),
+    Action("userinfo", "get", account.userinfo_get, writes=False, short_read=True),
     Action("template", "list", template.list_, writes=False),
     Action("template", "get", template.get, writes=False),
     Action("template", "add", template.add),

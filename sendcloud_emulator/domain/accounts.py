@@ -18,7 +18,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from .. import values
 from ..codes import ApiError
-from ..store.db import DERIVED_TABLES, SCHEMA_STEPS, Store, lock_table
+from ..store.db import DERIVED_TABLES, SCHEMA_STEPS, Prepared, Store, lock_table
 from . import clock
 from .clock import UTCDateTime
 
@@ -194,10 +194,10 @@ SCHEMA_STEPS.append(install_auth_version)
 
 _VERSION = select(auth_version.c.value).where(auth_version.c.id == 1)
 # the version and the account's clock in one small read: all a cached caller costs a request
-_VERSION_AND_CLOCK = (select(auth_version.c.value, clock.AccountClock.offset_seconds, clock.AccountClock.frozen_at)
-                      .select_from(auth_version.outerjoin(clock.AccountClock,
-                                                          clock.AccountClock.account_id == bindparam("account")))
-                      .where(auth_version.c.id == 1))
+_VERSION_AND_CLOCK = Prepared(
+    select(auth_version.c.value, clock.AccountClock.offset_seconds, clock.AccountClock.frozen_at)
+    .select_from(auth_version.outerjoin(clock.AccountClock, clock.AccountClock.account_id == bindparam("account")))
+    .where(auth_version.c.id == 1))
 
 
 class Authenticator:
@@ -226,7 +226,7 @@ class Authenticator:
             version, account, user = kept
             if lock is not None:
                 lock.lock_account(session, account.id)
-            row = connection.execute(_VERSION_AND_CLOCK, {"account": account.id}).first()
+            row = _VERSION_AND_CLOCK.first(connection, {"account": account.id})
             if row is not None and row[0] == version:
                 return account, user, clock.reading(row[1], row[2])
         # read the version before the caller: a change committed in between makes the kept copy newer, never older

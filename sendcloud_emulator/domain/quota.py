@@ -6,7 +6,7 @@ from sqlalchemy import UniqueConstraint, bindparam, text
 from sqlmodel import Field, Session, SQLModel, select
 
 from ..codes import ApiError
-from ..store.db import TRAFFIC_TABLES
+from ..store.db import TRAFFIC_TABLES, Prepared
 
 
 class QuotaUsage(SQLModel, table=True):
@@ -21,8 +21,8 @@ TRAFFIC_TABLES.add(QuotaUsage.__tablename__)
 
 
 def used_on(session: Session, account_id: int, day: date) -> int:
-    used = session.connection().execute(_USED, {"account": account_id, "day": day}).scalar()
-    return used or 0
+    row = _USED.first(session.connection(), {"account": account_id, "day": day})
+    return row[0] if row is not None and row[0] else 0
 
 
 def consume(session: Session, account_id: int, quota: int, day: date, recipients: int) -> None:
@@ -36,7 +36,8 @@ def consume(session: Session, account_id: int, quota: int, day: date, recipients
 
 
 _table = QuotaUsage.__table__
-_USED = select(_table.c.used).where(_table.c.account_id == bindparam("account"), _table.c.day == bindparam("day"))
+_USED = Prepared(select(_table.c.used).where(_table.c.account_id == bindparam("account"),
+                                            _table.c.day == bindparam("day")))
 # both dialects speak ON CONFLICT; the day is bound as the column's type
 _ADD = text("INSERT INTO quotausage (account_id, day, used) VALUES (:account_id, :day, :used) "
             "ON CONFLICT (account_id, day) DO UPDATE SET used = quotausage.used + excluded.used"

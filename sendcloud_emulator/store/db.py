@@ -116,6 +116,9 @@ class Store:
         # events) look at the database only when it moved, not on a timer. Two threads bumping it at
         # once may count one: it still moved, which is all a watcher asks.
         self.version = 0
+        # (thread id, connection) kept for the read sessions of one thread, the event loop's (keep_reader)
+        self._reader = None
+        self._reader_busy = False
 
     def _configure_sqlite(self) -> None:
         @event.listens_for(self.engine, "connect")
@@ -131,7 +134,9 @@ class Store:
 
         @event.listens_for(self.engine, "begin")
         def _on_begin(connection):
-            connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+            # on the driver's connection: SQLAlchemy's execution steps cost more than the BEGIN
+            begin = connection.get_execution_options().get("sqlite_begin", "BEGIN")
+            connection.connection.driver_connection.execute(begin)
 
     # schema -----------------------------------------------------------------------------------
     def create_schema(self) -> None:
@@ -176,8 +181,36 @@ class Store:
         with self._session(write) as session:
             yield session
 
+    def keep_reader(self) -> None:
+        """Keep one connection for the read sessions of the calling thread (the event loop's, on
+        SQLite): the short reads run there skip the pool's checkout and return, which cost more
+        than the read itself. Closed by dispose()."""
+        if self.dialect == "sqlite" and self._reader is None:
+            self._reader = (threading.get_ident(), self.engine.connect())
+
+    def dispose(self) -> None:
+        """Close every connection (the kept reader too); the engine may still open new ones."""
+        if self._reader is not None:
+            self._reader[1].close()
+            self._reader = None
+        self.engine.dispose()
+
     @contextmanager
     def _session(self, write: bool) -> Iterator[Session]:
+        reader = self._reader
+        if not write and reader is not None and reader[0] == threading.get_ident() and not self._reader_busy:
+            self._reader_busy = True  # a read nested in this one takes a pooled connection
+            try:
+                with Session(reader[1], expire_on_commit=False) as session:
+                    try:
+                        yield session
+                        session.commit()
+                    except BaseException:
+                        session.rollback()
+                        raise
+            finally:
+                self._reader_busy = False
+            return
         with Session(self._write_engine if write else self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -197,6 +230,43 @@ class Store:
     def next_id(self, session: Session, name: str, first: int = 1) -> int:
         row = session.connection().execute(_NEXT_ID, {"name": name, "first": first}).one()
         return int(row[0])
+
+
+class Prepared:
+    """A small Core SELECT run, on SQLite, on the driver's own cursor: compiled once, its bound
+    values and results converted by the columns' own types. For the one-row reads every request
+    makes (the authentication version, the quota), where SQLAlchemy's execution steps cost several
+    times the query. Other dialects take the usual Core path."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._sqlite = None  # (sql, [(parameter name or None, constant, bind processor)], [result processor])
+
+    def first(self, connection, params: dict) -> tuple | None:
+        """The first row (a tuple), or None; `connection` a Connection in the caller's transaction."""
+        if connection.dialect.name != "sqlite":
+            return connection.execute(self.statement, params).first()
+        sql, binds, results = self._sqlite or self._compile(connection.dialect)
+        args = []
+        for name, constant, process in binds:
+            value = constant if name is None else params[name]
+            args.append(value if process is None or value is None else process(value))
+        row = connection.connection.driver_connection.execute(sql, args).fetchone()
+        if row is None:
+            return None
+        return tuple(value if process is None else process(value) for value, process in zip(row, results))
+
+    def _compile(self, dialect):
+        compiled = self.statement.compile(dialect=dialect)
+        binds = []
+        for name in compiled.positiontup:
+            bind = compiled.binds[name]
+            binds.append((name if bind.required else None, bind.effective_value,
+                          bind.type.dialect_impl(dialect).bind_processor(dialect)))
+        results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                   for column in self.statement.selected_columns]
+        self._sqlite = compiled.string, binds, results
+        return self._sqlite
 
 
 _NEXT_ID = text("INSERT INTO counter (name, value) VALUES (:name, :first) "
