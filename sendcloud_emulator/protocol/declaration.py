@@ -65,6 +65,8 @@ class Declaration:
     params: tuple[Param, ...]
     extra_codes: tuple[int, ...] = ()
     index: dict[str, int] = field(init=False, repr=False, compare=False)
+    # the reads (a reader's name and arguments) already found to agree with their rows (Params._check)
+    agreed: set = field(init=False, repr=False, compare=False, default_factory=set)
 
     def __post_init__(self):
         index = {}

@@ -119,6 +119,8 @@ class Store:
         # (thread id, connection) kept for the read sessions of one thread, the event loop's (keep_reader)
         self._reader = None
         self._reader_busy = False
+        self._writer = None  # the write connection kept for SQLite's writers (_kept_writer)
+        self._writer_busy = False
 
     def _configure_sqlite(self) -> None:
         @event.listens_for(self.engine, "connect")
@@ -173,12 +175,30 @@ class Store:
         if write and self.writers is not None:
             self.writers.acquire()
             try:
-                with self._session(True) as session:
-                    yield session
+                if self._writer_busy:  # a write session nested in this thread's own
+                    with self._session(self._write_engine, True) as session:
+                        yield session
+                    return
+                # the queue's owner alone uses the kept write connection
+                self._writer_busy = True
+                try:
+                    with self._session(self._kept_writer(), True) as session:
+                        yield session
+                finally:
+                    self._writer_busy = False
             finally:
                 self.writers.release()
             return
-        with self._session(write) as session:
+        reader = self._reader
+        if not write and reader is not None and reader[0] == threading.get_ident() and not self._reader_busy:
+            self._reader_busy = True  # a read nested in this one takes a pooled connection
+            try:
+                with self._session(reader[1], False) as session:
+                    yield session
+            finally:
+                self._reader_busy = False
+            return
+        with self._session(self._write_engine if write else self.engine, write) as session:
             yield session
 
     def keep_reader(self) -> None:
@@ -188,30 +208,27 @@ class Store:
         if self.dialect == "sqlite" and self._reader is None:
             self._reader = (threading.get_ident(), self.engine.connect())
 
+    def _kept_writer(self):
+        """SQLite's writers of this process take turns (WriterQueue), so they share one kept
+        connection instead of a pool checkout and return each. Closed by dispose()."""
+        if self._writer is None or self._writer.closed or self._writer.invalidated:
+            self._writer = self._write_engine.connect()
+        return self._writer
+
     def dispose(self) -> None:
-        """Close every connection (the kept reader too); the engine may still open new ones."""
+        """Close every connection (the kept ones too); the engine may still open new ones."""
         if self._reader is not None:
             self._reader[1].close()
             self._reader = None
+        if self._writer is not None and not self._writer_busy:  # one still writing drops it when collected
+            self._writer.close()
+            self._writer = None
         self.engine.dispose()
 
     @contextmanager
-    def _session(self, write: bool) -> Iterator[Session]:
-        reader = self._reader
-        if not write and reader is not None and reader[0] == threading.get_ident() and not self._reader_busy:
-            self._reader_busy = True  # a read nested in this one takes a pooled connection
-            try:
-                with Session(reader[1], expire_on_commit=False) as session:
-                    try:
-                        yield session
-                        session.commit()
-                    except BaseException:
-                        session.rollback()
-                        raise
-            finally:
-                self._reader_busy = False
-            return
-        with Session(self._write_engine if write else self.engine, expire_on_commit=False) as session:
+    def _session(self, bind, write: bool) -> Iterator[Session]:
+        """`bind`: the engine (a pooled connection) or a kept connection."""
+        with Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
