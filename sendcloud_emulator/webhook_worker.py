@@ -17,12 +17,13 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import bindparam, select, update
 
 from .background import Worker
 from .domain import clock, webhook
-from .webhook_http import Connection, Target, form_body
+from .webhook_http import Connection, Target
 from .store.db import Store
 
 log = logging.getLogger("sendcloud_emulator.webhooks")
@@ -68,16 +69,16 @@ def claim_due(store: Store, limit: int = BATCH) -> tuple[list[Claimed], float | 
         if store.dialect == "postgresql":  # another process may be claiming too
             query = query.with_for_update(skip_locked=True)
         rows = session.execute(query).all()
-        claimed = [Claimed(row.id, row.account_id, row.url, row.event, form_body(json.loads(row.payload)),
-                           row.attempts + 1) for row in rows]
         leased: dict[datetime, list[int]] = {}  # lease end (by each account's clock) → ids
-        for job in claimed:
-            leased.setdefault(now.of(job.account_id) + LEASE, []).append(job.id)
+        for row in rows:
+            leased.setdefault(now.of(row.account_id) + LEASE, []).append(row.id)
         for until, ids in leased.items():
             for start in range(0, len(ids), 500):
                 session.execute(update(table).where(c.id.in_(ids[start:start + 500])).values(next_attempt_at=until))
         wait = _next_due(session, now)
-    return claimed, wait
+    # The bodies are encoded once the write lock is released.
+    return [Claimed(row.id, row.account_id, row.url, row.event, urlencode(json.loads(row.payload)).encode("ascii"),
+                    row.attempts + 1) for row in rows], wait
 
 
 def _next_due(session, now: clock.Readings) -> float | None:
