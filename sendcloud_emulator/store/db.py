@@ -42,13 +42,6 @@ SCHEMA_STEPS: list = []
 DERIVED_TABLES: list = []
 
 
-# SQLite's memory in this process, page caches of every connection included (PRAGMA soft_heap_limit
-# is process-wide). Each pooled connection keeps a page cache of up to 2 MB; 16 concurrent sends
-# keep about 15 connections busy, which grew the server by ~25 MB. Past this limit a connection
-# reuses its own cached pages instead of allocating more (a soft limit: nothing fails).
-SQLITE_HEAP_LIMIT = 8 * 1024 * 1024
-
-
 class Counter(SQLModel, table=True):
     """Emulator-wide sequences (labelId, maillistTaskId, account numbers, …): never reused."""
 
@@ -131,7 +124,6 @@ class Store:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=60000")
-            cursor.execute(f"PRAGMA soft_heap_limit={SQLITE_HEAP_LIMIT}")
             cursor.close()
 
         @event.listens_for(self.engine, "begin")
