@@ -66,15 +66,9 @@ def _user_names(session, mails: list[outbox.Mail]) -> dict[int, str]:
 
 
 def summary(request: Request, mail: outbox.Mail, account: str | None) -> dict:
-    return {
-        "emailId": mail.email_id, "messageId": mail.message_id, "account": account, "apiUser": mail.api_user,
-        "source": mail.source,
-        "from": mail.from_address, "fromName": mail.from_name, "to": mail.recipient,
-        "subject": mail.subject, "status": mail.status, "subStat": mail.sub_stat or None,
-        "labelId": mail.label_id or None, "templateInvokeName": mail.template_invoke_name,
-        "maillistTaskId": mail.maillist_task_id, "hasAttachments": mail.attachments not in ("", "[]"),
-        "createdAt": clock.iso(mail.request_time, request.app.state.settings.tz),
-    }
+    """A whole mail's list item (`listed`), its account's userName given."""
+    row = tuple(getattr(mail, column.key) for column in outbox.SUMMARY_COLUMNS[:-1]) + (account,)
+    return listed(row, request.app.state.settings.tz)
 
 
 # outbox.SUMMARY_COLUMNS in their order: a listed row is unpacked as a tuple (reading a row's values by
@@ -87,7 +81,7 @@ if tuple(column.key for column in outbox.SUMMARY_COLUMNS) != _SUMMARY_ORDER:
 
 
 def listed(row, tz) -> dict:
-    """`summary` of a row of outbox.SUMMARY_COLUMNS."""
+    """A mail's list item in the control API, from a row of outbox.SUMMARY_COLUMNS (the one place it is built)."""
     (email_id, message_id, _, api_user, source, from_address, from_name, recipient, subject, status, sub_stat,
      label_id, template_invoke_name, maillist_task_id, attachments, request_time, user_name) = row
     return {

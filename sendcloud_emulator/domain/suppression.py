@@ -11,7 +11,7 @@ from functools import lru_cache
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
-from ..store.db import TRAFFIC_TABLES
+from ..store.db import TRAFFIC_TABLES, marks
 from .clock import UTCDateTime
 
 SPAM_REASON = "reported as spam by recipient"
@@ -118,10 +118,8 @@ _LISTS = ((Unsubscribe, 402), (Bounce, 401), (SpamReport, 401))
 def _suppressed_sql(dialect, count: int) -> str:
     """The lookup's text for `count` addresses, positional: SQLAlchemy's expanding IN would render
     its CHUNK parameters on every execution (a list chunk runs one per CHUNK members)."""
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    marks = ", ".join([mark] * count)
-    return " UNION ALL ".join(f"SELECT email_key, {code} FROM {table.__table__.name} WHERE account_id = {mark} "
-                              f"AND email_key IN ({marks})" for table, code in _LISTS)
+    return " UNION ALL ".join(f"SELECT email_key, {code} FROM {table.__table__.name} WHERE account_id = "
+                              f"{marks(dialect, 1)} AND email_key IN ({marks(dialect, count)})" for table, code in _LISTS)
 
 
 # reads ------------------------------------------------------------------------------------------

@@ -67,27 +67,24 @@ class Params:
         read = (name, kind, required, empty, invalid, blank_absent, *limits.items())
         if read in declaration.agreed:
             return
-        drifted = False
+        problems = []
         if kind is not None and not (param.list if kind == "list" else param.type == kind):
-            drifted = True
-            drift(f"{where} reads {name} as {kind}, declared {'a list' if param.list else param.type}")
+            problems.append(f"reads {name} as {kind}, declared {'a list' if param.list else param.type}")
         if required is not None and (param.required and not required
                                      or required and not (param.required or param.required_when)):
-            drifted = True
-            drift(f"{where} reads {name} with required={required}, declared {param.required}")
+            problems.append(f"reads {name} with required={required}, declared {param.required}")
         if required and empty is None:
-            drifted = True
-            drift(f"{where} reads {name} as required without its empty code")
+            problems.append(f"reads {name} as required without its empty code")
         # the empty code only counts where a blank value can reach it
         for code in (empty if required or not blank_absent else None, invalid):
             if code is not None and code not in param.codes:
-                drifted = True
-                drift(f"{where} reads {name} with code {code}, not among its declared codes")
+                problems.append(f"reads {name} with code {code}, not among its declared codes")
         for key, value in limits.items():
             if getattr(param, key) != value:
-                drifted = True
-                drift(f"{where} reads {name} with {key}={value}, declared {getattr(param, key)}")
-        if not drifted:
+                problems.append(f"reads {name} with {key}={value}, declared {getattr(param, key)}")
+        for problem in problems:
+            drift(f"{where} {problem}")
+        if not problems:
             declaration.agreed.add(read)
 
     # raw access ---------------------------------------------------------------------------

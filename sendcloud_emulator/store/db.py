@@ -315,9 +315,13 @@ PARAMETERS_PER_STATEMENT = 8000
 @lru_cache(maxsize=64)
 def _insert_sql(dialect, table: str, columns: tuple[str, ...], count: int) -> str:
     quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"  # sqlite3: qmark; psycopg: %s (positional)
-    row = f"({', '.join([mark] * len(columns))})"
+    row = f"({marks(dialect, len(columns))})"
     return f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES {', '.join([row] * count)}"
+
+
+def marks(dialect, count: int) -> str:
+    """`count` positional parameter marks for plain SQL run by the driver (sqlite3: ?, psycopg: %s)."""
+    return ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * count)
 
 
 def bind_time(connection, table, column: str):
